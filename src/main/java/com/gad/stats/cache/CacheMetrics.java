@@ -1,0 +1,81 @@
+package com.gad.stats.cache;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Cache meters (Prometheus names):
+ * <ul>
+ * <li>{@code gad_cache_requests_total{result=hit|miss|stale|bypass|error}}: cache-aside outcomes;</li>
+ * <li>{@code gad_cache_corrupt_total}: unreadable values found (each also counted as a miss);</li>
+ * <li>{@code gad_cache_operation_seconds{operation=read|write|invalidate,outcome=ok|error}}: Redis calls;</li>
+ * <li>{@code gad_cache_invalidation_failures_total}: invalidations that could not reach Redis.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class CacheMetrics {
+
+    /** The {@code result} tag of {@code gad_cache_requests_total}. */
+    public enum Result {
+        HIT, MISS, STALE, BYPASS, ERROR;
+
+        String tag() {
+            return name().toLowerCase();
+        }
+    }
+
+    private final MeterRegistry registry;
+    private final Map<Result, Counter> requests = new EnumMap<>(Result.class);
+    private final Counter corrupt;
+    private final Counter invalidationFailures;
+    private final Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    CacheMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        for (Result result : Result.values()) {
+            requests.put(result, Counter.builder("gad.cache.requests")
+                    .description("Cache-aside lookups by result")
+                    .tag("result", result.tag())
+                    .register(registry));
+        }
+        corrupt = Counter.builder("gad.cache.corrupt")
+                .description("Unreadable cached values, treated as misses and overwritten")
+                .register(registry);
+        invalidationFailures = Counter.builder("gad.cache.invalidation.failures")
+                .description("User invalidations that could not reach Redis")
+                .register(registry);
+    }
+
+    public void count(Result result) {
+        requests.get(result).increment();
+    }
+
+    /** Lookups with this result since start (this instance only). */
+    public long total(Result result) {
+        return (long) requests.get(result).count();
+    }
+
+    public void corrupt() {
+        corrupt.increment();
+    }
+
+    public void invalidationFailed() {
+        invalidationFailures.increment();
+    }
+
+    public void operation(String operation, long startNanos, boolean ok) {
+        timers.computeIfAbsent(operation + (ok ? ":ok" : ":error"), name -> Timer.builder("gad.cache.operation")
+                .description("Latency of Redis calls made by the cache")
+                .tag("operation", operation)
+                .tag("outcome", ok ? "ok" : "error")
+                .register(registry))
+                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+}

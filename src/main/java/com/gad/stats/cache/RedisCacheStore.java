@@ -1,0 +1,117 @@
+package com.gad.stats.cache;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.gad.stats.config.GadConfig;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * The Redis commands of the cache, one round trip each, with a short timeout on every call.
+ * Failures surface as failed {@link Uni}s; {@link CacheAside} decides what they mean.
+ *
+ * <p>Invalidation is generation based: each user has a generation key; every value stores the
+ * generation it was computed under. Invalidating a user is one SET of a fresh generation (O(1),
+ * no SCAN), after which every older value of that user reads as stale.
+ */
+@ApplicationScoped
+public class RedisCacheStore {
+
+    /**
+     * Stores a value only if the user's generation is still the one the reader saw (creating it
+     * when the reader saw none). A miss that read the database before a write therefore cannot
+     * leave pre-write figures behind after the write's invalidation: the stale-set race.
+     * KEYS: generation, value. ARGV: generation seen ('' = none), fresh generation, envelope, ttl.
+     */
+    static final String WRITE_BACK_SCRIPT = """
+            local cur = redis.call('GET', KEYS[1])
+            if not cur then
+              if ARGV[1] ~= '' then return 0 end
+              cur = ARGV[2]
+              redis.call('SET', KEYS[1], cur)
+            elseif cur ~= ARGV[1] then
+              return 0
+            end
+            redis.call('SET', KEYS[2], cur .. '\\31' .. ARGV[3], 'EX', ARGV[4])
+            return 1
+            """;
+
+    private final Redis redis;
+    private final CacheKeys keys;
+    private final CacheCodec codec;
+    private final Duration timeout;
+    private final long ttlSeconds;
+
+    RedisCacheStore(Redis redis, CacheKeys keys, GadConfig config) {
+        this.redis = redis;
+        this.keys = keys;
+        this.codec = new CacheCodec(config.cache().compressThreshold());
+        this.timeout = config.cache().redisTimeout();
+        this.ttlSeconds = config.cache().ttl().toSeconds();
+    }
+
+    /** MGET of the user's generation and the value: one round trip, one Cluster slot. */
+    public Uni<CacheLookup> read(CacheKey cacheKey) {
+        String valueKey = keys.valueKey(cacheKey);
+        Request mget = Request.cmd(Command.MGET)
+                .arg(keys.generationKey(cacheKey.userId()))
+                .arg(valueKey);
+        return send(mget)
+                .map(reply -> lookup(valueKey, reply));
+    }
+
+    /** Stores the JSON under the generation the lookup saw; true when stored. */
+    public Uni<Boolean> write(CacheKey cacheKey, CacheLookup lookup, byte[] json) {
+        Request eval = Request.cmd(Command.EVAL)
+                .arg(WRITE_BACK_SCRIPT)
+                .arg(2)
+                .arg(keys.generationKey(cacheKey.userId()))
+                .arg(lookup.key())
+                .arg(lookup.generation() == null ? "" : lookup.generation())
+                .arg(freshGeneration())
+                .arg(codec.encode(json))
+                .arg(ttlSeconds);
+        return send(eval)
+                .map(reply -> reply != null && reply.toInteger() == 1);
+    }
+
+    /** Makes every cached value of the user stale: one SET. */
+    public Uni<Void> invalidateUser(long userId) {
+        return send(Request.cmd(Command.SET).arg(keys.generationKey(userId)).arg(freshGeneration()))
+                .replaceWithVoid();
+    }
+
+    public Uni<Response> send(Request request) {
+        return redis.send(request)
+                .ifNoItem().after(timeout).fail();
+    }
+
+    private CacheLookup lookup(String valueKey, Response reply) {
+        Response generationReply = reply.get(0);
+        Response valueReply = reply.get(1);
+        String generation = generationReply == null ? null : generationReply.toString(StandardCharsets.US_ASCII);
+        if (valueReply == null) {
+            return new CacheLookup(valueKey, CacheLookup.Outcome.MISS, generation, null);
+        }
+        CacheCodec.Decoded decoded = codec.decode(valueReply.toBytes());
+        if (!decoded.readable()) {
+            return new CacheLookup(valueKey, CacheLookup.Outcome.CORRUPT, generation, null);
+        }
+        if (generation == null || !generation.equals(decoded.generation())) {
+            return new CacheLookup(valueKey, CacheLookup.Outcome.STALE, generation, null);
+        }
+        return new CacheLookup(valueKey, CacheLookup.Outcome.HIT, generation, decoded.json());
+    }
+
+    private static String freshGeneration() {
+        return Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    }
+}

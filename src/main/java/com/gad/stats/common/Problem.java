@@ -1,0 +1,20 @@
+package com.gad.stats.common;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * RFC 9457 problem details, the body of every error. {@code field} names the offending parameter
+ * or JSON member on validation errors. Never carries stack traces, SQL or exception text.
+ */
+@RegisterForReflection
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Problem(String type, String title, int status, String detail, String field) {
+
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    public static Problem of(int status, String title, String detail, String field) {
+        return new Problem("about:blank", title, status, detail, field);
+    }
+}

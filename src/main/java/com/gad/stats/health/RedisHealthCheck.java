@@ -1,0 +1,40 @@
+package com.gad.stats.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+import com.gad.stats.cache.RedisCacheStore;
+
+import io.smallrye.health.api.AsyncHealthCheck;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+
+/**
+ * Reports Redis in the readiness data but always UP: without Redis the service still answers
+ * correctly (from PostgreSQL), so taking it out of the load balancer would only hurt.
+ */
+@Readiness
+@ApplicationScoped
+public class RedisHealthCheck implements AsyncHealthCheck {
+
+    private final RedisCacheStore store;
+
+    RedisHealthCheck(RedisCacheStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public Uni<HealthCheckResponse> call() {
+        return store.send(Request.cmd(Command.PING))
+                .map(pong -> "up")
+                .onFailure().recoverWithItem("down")
+                .map(state -> HealthCheckResponse.named("redis-cache")
+                        .up()
+                        .withData("redis", state)
+                        .withData("required", false)
+                        .build());
+    }
+}

@@ -1,0 +1,86 @@
+package com.gad.stats.stats.repository;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.gad.stats.stats.model.UserStats;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.PreparedQuery;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/** The statistics aggregation: one SQL statement, one round trip, one row. */
+@ApplicationScoped
+public class StatsRepository {
+
+    /**
+     * Every figure in one statement (aggregate + FILTER). The usuarios row turns "unknown user"
+     * into zero rows; the tareas side is an index-only range scan of ix_tareas_delegado_created_live.
+     * Rounding (2 decimals, half away from zero) is done by PostgreSQL's numeric round().
+     */
+    static final String USER_STATS_SQL = """
+            SELECT count(t.created_at)                                        AS total,
+                   count(t.created_at) FILTER (WHERE t.estado = 'finalizada') AS completadas,
+                   count(t.created_at) FILTER (WHERE t.estado = 'en_curso')   AS en_progreso,
+                   count(t.created_at) FILTER (WHERE t.estado = 'programada') AS programadas,
+                   count(t.created_at) FILTER (WHERE t.estado = 'cancelada')  AS canceladas,
+                   count(t.created_at) FILTER (WHERE t.estado = 'pausada')    AS pausadas,
+                   round(coalesce(avg(extract(epoch FROM t.fin_real - t.inicio_real) / 3600)
+                         FILTER (WHERE t.estado = 'finalizada'
+                                   AND t.inicio_real IS NOT NULL AND t.fin_real IS NOT NULL), 0), 2)
+                                                                              AS promedio_duracion_horas,
+                   round(count(t.created_at) FILTER (WHERE t.estado = 'finalizada')::numeric / $2, 2)
+                                                                              AS productividad_diaria
+              FROM usuarios u
+              LEFT JOIN tareas t
+                     ON t.delegado_usuario_id = u.id
+                    AND t.deleted_at IS NULL
+                    AND t.created_at >= now() - make_interval(days => $2)
+             WHERE u.id = $1
+             GROUP BY u.id
+            """;
+
+    private static final DateTimeFormatter MICROS_UTC = DateTimeFormatter
+            .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+
+    private final PreparedQuery<RowSet<Row>> userStatsQuery;
+    private final Timer aggregationTimer;
+
+    StatsRepository(Pool pool, MeterRegistry registry) {
+        this.userStatsQuery = pool.preparedQuery(USER_STATS_SQL);
+        this.aggregationTimer = Timer.builder("gad.stats.aggregation")
+                .description("Latency of the statistics aggregation query")
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
+    /** Statistics of the user over the last {@code days} days; null when the user does not exist. */
+    public Uni<UserStats> userStats(long userId, int days) {
+        Timer.Sample sample = Timer.start();
+        return userStatsQuery.execute(Tuple.of(userId, days))
+                .onTermination().invoke(() -> sample.stop(aggregationTimer))
+                .map(rows -> rows.size() == 0 ? null : toStats(rows.iterator().next(), userId, days));
+    }
+
+    private static UserStats toStats(Row row, long userId, int days) {
+        long completadas = row.getLong("completadas");
+        long enProgreso = row.getLong("en_progreso");
+        long programadas = row.getLong("programadas");
+        long canceladas = row.getLong("canceladas");
+        long pausadas = row.getLong("pausadas");
+        return new UserStats(userId, days, row.getLong("total"), completadas, enProgreso, programadas, canceladas,
+                pausadas,
+                row.getNumeric("promedio_duracion_horas").doubleValue(),
+                row.getNumeric("productividad_diaria").doubleValue(),
+                new UserStats.Estados(completadas, enProgreso, programadas, canceladas, pausadas),
+                MICROS_UTC.format(Instant.now()));
+    }
+}

@@ -1,0 +1,78 @@
+package com.gad.stats.health;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.gad.stats.auth.Roles;
+import com.gad.stats.support.Api;
+import com.gad.stats.support.LocalServicesResource;
+import com.gad.stats.support.TestData;
+import com.gad.stats.support.Tokens;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Faults in what the tests own: the suite's Redis process and the proxy in front of PostgreSQL. */
+@QuarkusTest
+@WithTestResource(value = LocalServicesResource.class, scope = TestResourceScope.GLOBAL)
+public class RedisOutageTest {
+
+    @AfterEach
+    void heal() {
+        LocalServicesResource.redis().start();
+        LocalServicesResource.postgresProxy().restore();
+    }
+
+    @Test
+    void redisStoppedMidSuiteStillAnswersFromTheDatabase() {
+        long user = TestData.user(1);
+        TestData.task(user, "finalizada", Duration.ofDays(1));
+        String token = Tokens.forUser(user, Roles.EFECTIVO);
+        Api.getStats(token, user, null).statusCode(200).body("_cache.reason", is("miss"));
+        double errors = Api.metric("gad_cache_requests_total{result=\"error\"}");
+
+        LocalServicesResource.redis().stop();
+        for (int i = 0; i < 5; i++) {
+            Api.getStats(token, user, null)
+                    .statusCode(200)
+                    .body("total", is(1))
+                    .body("_cache.hit", is(false))
+                    .body("_cache.source", is("database"))
+                    .body("_cache.reason", is("cache_unavailable"));
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(
+                Api.metric("gad_cache_requests_total{result=\"error\"}") >= errors + 5);
+
+        // readiness stays UP and says Redis is down
+        given().when().get("/q/health/ready").then()
+                .statusCode(200)
+                .body("status", is("UP"))
+                .body("checks.find { it.name == 'redis-cache' }.data.redis", is("down"));
+
+        // Redis back: values are cached and served again
+        LocalServicesResource.redis().start();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> Api
+                .getStats(token, user, null).statusCode(200).body("_cache.hit", is(true)));
+    }
+
+    @Test
+    void readinessIsDownAndLivenessUpWithoutPostgres() {
+        given().when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
+        given().when().get("/q/health/started").then().statusCode(200);
+
+        LocalServicesResource.postgresProxy().cut();
+        given().when().get("/q/health/ready").then().statusCode(503).body("status", is("DOWN"));
+        given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+
+        LocalServicesResource.postgresProxy().restore();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                given().when().get("/q/health/ready").then().statusCode(200).body("checks.status", hasItem("UP")));
+    }
+}
