@@ -21,11 +21,13 @@ public class CacheAside {
     private final RedisCacheStore store;
     private final CacheKeys keys;
     private final CacheMetrics metrics;
+    private final WriteBackHook hook;
 
-    CacheAside(RedisCacheStore store, CacheKeys keys, CacheMetrics metrics) {
+    CacheAside(RedisCacheStore store, CacheKeys keys, CacheMetrics metrics, WriteBackHook hook) {
         this.store = store;
         this.keys = keys;
         this.metrics = metrics;
+        this.hook = hook;
     }
 
     /**
@@ -102,6 +104,11 @@ public class CacheAside {
     }
 
     private Uni<Void> writeBack(CacheKey key, CacheLookup lookup, byte[] json) {
+        return hook.beforeWriteBack(key)
+                .chain(() -> timedWrite(key, lookup, json));
+    }
+
+    private Uni<Void> timedWrite(CacheKey key, CacheLookup lookup, byte[] json) {
         long start = System.nanoTime();
         return store.write(key, lookup, json)
                 .invoke(stored -> {

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
  *
  * @param hit    true when served from Redis
  * @param reason why the database answered: miss, bypass, stale, cache_unavailable (null on a hit)
- * @param key    the Redis key of the value
+ * @param key    the Redis key of the value (null when the answer is not cacheable)
  */
 public record CacheInfo(boolean hit, String reason, String key) {
 
@@ -40,7 +40,10 @@ public record CacheInfo(boolean hit, String reason, String key) {
         if (reason != null) {
             member.append(",\"reason\":\"").append(reason).append('"');
         }
-        member.append(",\"key\":\"").append(key).append("\"}}");
+        if (key != null) {
+            member.append(",\"key\":\"").append(key).append('"');
+        }
+        member.append("}}");
         byte[] tail = member.toString().getBytes(StandardCharsets.US_ASCII);
         int end = lastBrace(jsonObject);
         byte[] out = new byte[end + tail.length];

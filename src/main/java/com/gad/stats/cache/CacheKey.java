@@ -9,4 +9,9 @@ public record CacheKey(String kind, long userId, String variant) {
     public static CacheKey stats(long userId, int days) {
         return new CacheKey("stats", userId, "d" + days);
     }
+
+    /** A page of the user's task list; {@code estado} is a validated state word or null for all. */
+    public static CacheKey tasks(long userId, int limit, int offset, String estado) {
+        return new CacheKey("tasks", userId, "l" + limit + ":o" + offset + ":e" + (estado == null ? "all" : estado));
+    }
 }

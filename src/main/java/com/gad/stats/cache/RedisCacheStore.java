@@ -90,8 +90,13 @@ public class RedisCacheStore {
     }
 
     public Uni<Response> send(Request request) {
+        return send(request, timeout);
+    }
+
+    /** A command with its own time limit (admin scans get longer than the request path). */
+    public Uni<Response> send(Request request, Duration limit) {
         return redis.send(request)
-                .ifNoItem().after(timeout).fail();
+                .ifNoItem().after(limit).fail();
     }
 
     private CacheLookup lookup(String valueKey, Response reply) {

@@ -1,0 +1,176 @@
+package com.gad.stats.tasks.service;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Set;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.gad.stats.auth.Caller;
+import com.gad.stats.cache.CacheAside;
+import com.gad.stats.cache.CacheInfo;
+import com.gad.stats.cache.CacheKey;
+import com.gad.stats.cache.CachedJson;
+import com.gad.stats.common.ApiException;
+import com.gad.stats.tasks.model.Estado;
+import com.gad.stats.tasks.model.Task;
+import com.gad.stats.tasks.model.TaskChanges;
+import com.gad.stats.tasks.model.TaskPage;
+import com.gad.stats.tasks.repository.TaskRepository;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Task writes and reads. Every write invalidates the caches of every user it affects (the old and
+ * the new delegado) after the transaction commits — one O(1) Redis command per user. A failed
+ * invalidation is logged and counted by the cache; the write stands, and the values it could not
+ * invalidate expire within their TTL.
+ */
+@ApplicationScoped
+public class TaskService {
+
+    private final TaskRepository repository;
+    private final CacheAside cache;
+    private final ObjectMapper mapper;
+    private final MeterRegistry registry;
+
+    TaskService(TaskRepository repository, CacheAside cache, ObjectMapper mapper, MeterRegistry registry) {
+        this.repository = repository;
+        this.cache = cache;
+        this.mapper = mapper;
+        this.registry = registry;
+    }
+
+    public Uni<Task> create(Caller caller, TaskChanges c) {
+        Estado estado = c.estado == null ? Estado.PROGRAMADA : c.estado;
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        Task task = new Task(0, c.codigo != null ? c.codigo : generatedCodigo(), c.titulo, c.descripcion, c.tipo,
+                c.prioridad == null ? 3 : c.prioridad, estado.value(), c.delegadoUsuarioId, caller.id(),
+                c.inicioProgramado, c.finProgramado, estado.stampsStart() ? now : null, estado.stampsEnd() ? now : null,
+                null, null);
+        requireScheduleInOrder(task);
+        return repository.insert(task)
+                .call(created -> invalidate("create", created.delegadoUsuarioId()));
+    }
+
+    public Uni<Task> get(Caller caller, long id) {
+        return repository.findById(id)
+                .map(task -> {
+                    requireVisible(caller, task, id);
+                    return task;
+                });
+    }
+
+    /** PUT ({@code replace}) or PATCH: one transaction with the row locked, then invalidation. */
+    public Uni<Task> update(Caller caller, long id, TaskChanges changes, boolean replace) {
+        return repository.inTransaction(conn -> repository.lockById(conn, id)
+                .chain(current -> {
+                    requireVisible(caller, current, id);
+                    requireMayChange(caller, current, changes);
+                    return repository.update(conn, merged(current, changes, replace))
+                            .map(updated -> new Task[] { current, updated });
+                }))
+                .call(pair -> invalidate("update", pair[0].delegadoUsuarioId(), pair[1].delegadoUsuarioId()))
+                .map(pair -> pair[1]);
+    }
+
+    public Uni<Void> delete(long id) {
+        return repository.softDelete(id)
+                .chain(delegado -> {
+                    if (delegado == null) {
+                        throw ApiException.notFound("No task with id " + id);
+                    }
+                    return invalidate("delete", delegado);
+                });
+    }
+
+    /**
+     * A page of tasks as JSON. Lists of one delegado are cached with that user's other values (and
+     * invalidated with them); the all-users list of supervisors is always read from the database.
+     */
+    public Uni<CachedJson> list(Long delegado, String estado, int limit, int offset) {
+        if (delegado == null) {
+            return repository.list(null, estado, limit, offset)
+                    .map(tasks -> new CachedJson(toJson(new TaskPage(tasks, limit, offset, tasks.size())),
+                            CacheInfo.fromDatabase(CacheInfo.BYPASS, null)));
+        }
+        return cache.get(CacheKey.tasks(delegado, limit, offset, estado), true,
+                () -> repository.list(delegado, estado, limit, offset)
+                        .map(tasks -> toJson(new TaskPage(tasks, limit, offset, tasks.size()))));
+    }
+
+    private Uni<Void> invalidate(String operation, long... users) {
+        registry.counter("gad.tasks.writes", "operation", operation).increment();
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (long user : Set.copyOf(java.util.Arrays.stream(users).boxed().toList())) {
+            all = all.call(() -> cache.invalidateUser(user).onFailure().recoverWithNull());
+        }
+        return all;
+    }
+
+    private static void requireVisible(Caller caller, Task task, long id) {
+        if (task == null) {
+            throw ApiException.notFound("No task with id " + id);
+        }
+        caller.requireSelfOrStaff(task.delegadoUsuarioId());
+    }
+
+    /** An efectivo may change only the estado of their own tasks; supervisors and admins anything. */
+    private static void requireMayChange(Caller caller, Task current, TaskChanges changes) {
+        if (caller.supervisor() || caller.admin()) {
+            return;
+        }
+        if (current.delegadoUsuarioId() != caller.id() || !changes.onlyEstado()) {
+            throw ApiException.forbidden("An efectivo may only change the estado of their own tasks");
+        }
+    }
+
+    private static Task merged(Task current, TaskChanges c, boolean replace) {
+        if (c.has("codigo") && !c.codigo.equals(current.codigo())) {
+            throw ApiException.badRequest("codigo", "codigo cannot be changed");
+        }
+        Estado from = Estado.parse(current.estado());
+        Estado to = c.has("estado") ? c.estado : from;
+        if (!from.canBecome(to)) {
+            throw new ApiException(409, "Conflict", "A task cannot go from " + from.value() + " to " + to.value(), "estado");
+        }
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        OffsetDateTime inicioReal = current.inicioReal() == null && to.stampsStart() ? now : current.inicioReal();
+        OffsetDateTime finReal = current.finReal() == null && to.stampsEnd() ? now : current.finReal();
+        Task merged = new Task(current.id(), current.codigo(),
+                c.has("titulo") ? c.titulo : current.titulo(),
+                c.has("descripcion") || replace ? c.descripcion : current.descripcion(),
+                c.has("tipo") ? c.tipo : current.tipo(),
+                c.has("prioridad") ? c.prioridad : (replace ? 3 : current.prioridad()),
+                to.value(),
+                c.has("delegado_usuario_id") ? c.delegadoUsuarioId : current.delegadoUsuarioId(),
+                current.creadoPorUsuarioId(),
+                c.has("inicio_programado") || replace ? c.inicioProgramado : current.inicioProgramado(),
+                c.has("fin_programado") || replace ? c.finProgramado : current.finProgramado(),
+                inicioReal, finReal, current.createdAt(), current.updatedAt());
+        requireScheduleInOrder(merged);
+        return merged;
+    }
+
+    private static void requireScheduleInOrder(Task t) {
+        if (t.inicioProgramado() != null && t.finProgramado() != null && t.finProgramado().isBefore(t.inicioProgramado())) {
+            throw ApiException.badRequest("fin_programado", "fin_programado must not be before inicio_programado");
+        }
+    }
+
+    private static String generatedCodigo() {
+        return "T-" + UUID.randomUUID().toString().substring(0, 13).replace("-", "").toUpperCase();
+    }
+
+    private byte[] toJson(TaskPage page) {
+        try {
+            return mapper.writeValueAsBytes(page);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("task page could not be serialized", e);
+        }
+    }
+}
