@@ -68,8 +68,10 @@ public class CacheAdminService {
     /** Deletes everything under the prefix; the number deleted. */
     public Uni<Long> clear() {
         String pattern = KeyArguments.escapeGlob(keys.prefix()) + "*";
+        long start = System.nanoTime();
         return unlinkMatching(pattern, "0", 0)
-                .invoke(n -> Log.infof("cache admin: cleared %d keys under %s", n, keys.prefix()));
+                .invoke(n -> Log.infof("cache admin: cleared %d keys under %s in %d ms", n, keys.prefix(),
+                        (System.nanoTime() - start) / 1_000_000));
     }
 
     private Uni<Long> unlinkMatching(String pattern, String cursor, long deleted) {
