@@ -1,33 +1,57 @@
 package com.gad.stats.cache;
 
+import java.time.Duration;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.gad.stats.cache.CacheLookup.Outcome;
 import com.gad.stats.cache.CacheMetrics.Result;
+import com.gad.stats.config.GadConfig;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 
 /**
  * The cache-aside pipeline, the only entry point services use: read Redis; on a hit return the
  * stored JSON; otherwise run the loader (the database) and store its answer. Redis is an
  * accelerator, never a dependency: any Redis failure or timeout becomes a database read, and a
  * failed write-back is logged and counted but never fails the request.
+ *
+ * <p>Stampede protection: concurrent misses of one value in this instance share one load
+ * ({@link MissCoalescer}); across instances the first miss takes a short Redis lock and the
+ * others poll Redis for its answer for a bounded time before loading themselves, so a cold key
+ * costs one aggregation per instance at most, usually one in all. A lock holder that dies only
+ * delays the others until their wait (or the lock's expiry) ends.
  */
 @ApplicationScoped
 public class CacheAside {
+
+    /** tryLock could not reach Redis: load without the lock. */
+    private static final String NO_LOCK = new String("no-lock");
 
     private final RedisCacheStore store;
     private final CacheKeys keys;
     private final CacheMetrics metrics;
     private final WriteBackHook hook;
+    private final Vertx vertx;
+    private final MissCoalescer coalescer;
+    private final Duration lockTtl;
+    private final Duration lockWait;
+    private final Duration lockPoll;
 
-    CacheAside(RedisCacheStore store, CacheKeys keys, CacheMetrics metrics, WriteBackHook hook) {
+    CacheAside(RedisCacheStore store, CacheKeys keys, CacheMetrics metrics, WriteBackHook hook, Vertx vertx,
+            GadConfig config) {
         this.store = store;
         this.keys = keys;
         this.metrics = metrics;
         this.hook = hook;
+        this.vertx = vertx;
+        GadConfig.Stampede stampede = config.cache().stampede();
+        this.coalescer = new MissCoalescer(vertx, stampede.coalesceGrace(), metrics::coalesced);
+        this.lockTtl = stampede.lockTtl();
+        this.lockWait = stampede.lockWait();
+        this.lockPoll = stampede.lockPoll();
     }
 
     /**
@@ -45,8 +69,8 @@ public class CacheAside {
         }
         return cachedValue(key)
                 .chain(lookup -> lookup.outcome() == Outcome.HIT
-                        ? Uni.createFrom().item(new CachedJson(lookup.json(), CacheInfo.hit(lookup.key())))
-                        : loadAndStore(key, lookup, loader));
+                        ? Uni.createFrom().item(hit(lookup))
+                        : coalescedLoad(key, lookup, loader));
     }
 
     /** O(1) invalidation of every cached value of the user. Fails when Redis cannot be reached. */
@@ -92,6 +116,56 @@ public class CacheAside {
             default -> metrics.count(Result.MISS);
         }
         CacheLog.debug(lookup.outcome().name().toLowerCase(), lookup.key(), key.userId());
+    }
+
+    private static CachedJson hit(CacheLookup lookup) {
+        return new CachedJson(lookup.json(), CacheInfo.hit(lookup.key()));
+    }
+
+    private Uni<CachedJson> coalescedLoad(CacheKey key, CacheLookup lookup, Supplier<Uni<byte[]>> loader) {
+        boolean generationKnown = lookup.outcome() != Outcome.UNAVAILABLE;
+        String id = lookup.key() + "|" + lookup.generation();
+        return coalescer.join(id, generationKnown,
+                () -> generationKnown ? lockedLoad(key, lookup, loader) : loadAndStore(key, lookup, loader),
+                shared -> shared.isAbsent()
+                        ? Uni.createFrom().item(shared)
+                        : writeBack(key, lookup, shared.json()).replaceWith(shared));
+    }
+
+    /** Across instances: load under the value's Redis lock, or wait for the holder's answer. */
+    private Uni<CachedJson> lockedLoad(CacheKey key, CacheLookup lookup, Supplier<Uni<byte[]>> loader) {
+        return store.tryLock(key, lockTtl)
+                .onFailure().recoverWithItem(NO_LOCK)
+                .chain(token -> {
+                    if (token == NO_LOCK) {
+                        return loadAndStore(key, lookup, loader);
+                    }
+                    if (token != null) {
+                        return loadAndStore(key, lookup, loader)
+                                .call(() -> store.unlock(key, token).onFailure().recoverWithNull());
+                    }
+                    metrics.lockWaited();
+                    return answerOfLockHolder(key, System.nanoTime() + lockWait.toNanos())
+                            .chain(answer -> answer != null ? Uni.createFrom().item(answer) : loadAndStore(key, lookup, loader));
+                });
+    }
+
+    /** Polls Redis until the lock holder's value appears; null when the wait ends without it. */
+    private Uni<CachedJson> answerOfLockHolder(CacheKey key, long deadlineNanos) {
+        if (System.nanoTime() >= deadlineNanos) {
+            metrics.lockWaitExpired();
+            return Uni.createFrom().nullItem();
+        }
+        return delay(lockPoll)
+                .chain(() -> store.read(key).onFailure().recoverWithNull())
+                .chain(lookup -> lookup != null && lookup.outcome() == Outcome.HIT
+                        ? Uni.createFrom().item(hit(lookup))
+                        : answerOfLockHolder(key, deadlineNanos));
+    }
+
+    /** A pause on the caller's Vert.x context (the event loop stays free meanwhile). */
+    private Uni<Void> delay(Duration pause) {
+        return Uni.createFrom().emitter(emitter -> vertx.setTimer(Math.max(1, pause.toMillis()), id -> emitter.complete(null)));
     }
 
     private Uni<CachedJson> loadAndStore(CacheKey key, CacheLookup lookup, Supplier<Uni<byte[]>> loader) {

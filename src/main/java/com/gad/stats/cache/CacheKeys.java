@@ -12,6 +12,7 @@ import com.gad.stats.config.GadConfig;
  * <pre>
  *   gad:stats:v1:{u42}:d30   a cached value (stats of user 42 over 30 days)
  *   gad:gen:v1:{u42}         the user's generation: changing it invalidates all of the user's values
+ *   gad:lock:v1:{u42}:stats:d30  short lock held by the instance computing that value
  * </pre>
  */
 @ApplicationScoped
@@ -32,6 +33,11 @@ public class CacheKeys {
 
     public String valueKey(CacheKey key) {
         return prefix + key.kind() + ":" + FORMAT_VERSION + ":" + hashTag(key.userId()) + ":" + key.variant();
+    }
+
+    /** Cross-instance stampede lock of one value (same slot as the value). */
+    public String lockKey(CacheKey key) {
+        return prefix + "lock:" + FORMAT_VERSION + ":" + hashTag(key.userId()) + ":" + key.kind() + ":" + key.variant();
     }
 
     public String generationKey(long userId) {

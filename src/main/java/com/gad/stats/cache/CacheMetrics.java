@@ -16,7 +16,9 @@ import io.micrometer.core.instrument.Timer;
  * <li>{@code gad_cache_requests_total{result=hit|miss|stale|bypass|error}}: cache-aside outcomes;</li>
  * <li>{@code gad_cache_corrupt_total}: unreadable values found (each also counted as a miss);</li>
  * <li>{@code gad_cache_operation_seconds{operation=read|write|invalidate,outcome=ok|error}}: Redis calls;</li>
- * <li>{@code gad_cache_invalidation_failures_total}: invalidations that could not reach Redis.</li>
+ * <li>{@code gad_cache_invalidation_failures_total}: invalidations that could not reach Redis;</li>
+ * <li>{@code gad_cache_coalesced_total}: misses that shared another request's load in this instance;</li>
+ * <li>{@code gad_cache_lock_waits_total}, {@code gad_cache_lock_wait_expired_total}: cross-instance waits.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -35,6 +37,9 @@ public class CacheMetrics {
     private final Map<Result, Counter> requests = new EnumMap<>(Result.class);
     private final Counter corrupt;
     private final Counter invalidationFailures;
+    private final Counter coalesced;
+    private final Counter lockWaits;
+    private final Counter lockWaitsExpired;
     private final Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
     CacheMetrics(MeterRegistry registry) {
@@ -51,6 +56,15 @@ public class CacheMetrics {
         invalidationFailures = Counter.builder("gad.cache.invalidation.failures")
                 .description("User invalidations that could not reach Redis")
                 .register(registry);
+        coalesced = Counter.builder("gad.cache.coalesced")
+                .description("Misses answered by another request's load in this instance (stampede protection)")
+                .register(registry);
+        lockWaits = Counter.builder("gad.cache.lock.waits")
+                .description("Misses that waited for another instance's load (Redis lock held)")
+                .register(registry);
+        lockWaitsExpired = Counter.builder("gad.cache.lock.wait.expired")
+                .description("Lock waits that ended without the holder's answer and loaded themselves")
+                .register(registry);
     }
 
     public void count(Result result) {
@@ -60,6 +74,18 @@ public class CacheMetrics {
     /** Lookups with this result since start (this instance only). */
     public long total(Result result) {
         return (long) requests.get(result).count();
+    }
+
+    public void coalesced() {
+        coalesced.increment();
+    }
+
+    public void lockWaited() {
+        lockWaits.increment();
+    }
+
+    public void lockWaitExpired() {
+        lockWaitsExpired.increment();
     }
 
     public void corrupt() {

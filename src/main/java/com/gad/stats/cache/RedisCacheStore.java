@@ -10,7 +10,6 @@ import com.gad.stats.config.GadConfig;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
@@ -44,13 +43,13 @@ public class RedisCacheStore {
             return 1
             """;
 
-    private final Redis redis;
+    private final RedisGuard redis;
     private final CacheKeys keys;
     private final CacheCodec codec;
     private final Duration timeout;
     private final long ttlSeconds;
 
-    RedisCacheStore(Redis redis, CacheKeys keys, GadConfig config) {
+    RedisCacheStore(RedisGuard redis, CacheKeys keys, GadConfig config) {
         this.redis = redis;
         this.keys = keys;
         this.codec = new CacheCodec(config.cache().compressThreshold());
@@ -83,6 +82,24 @@ public class RedisCacheStore {
                 .map(reply -> reply != null && reply.toInteger() == 1);
     }
 
+    /** Deletes the lock only if this holder still owns it (it may have expired and been retaken). */
+    static final String UNLOCK_SCRIPT = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """;
+
+    /** SET NX PX: a token when this caller now holds the value's lock, null when another does. */
+    public Uni<String> tryLock(CacheKey cacheKey, Duration ttl) {
+        String token = freshGeneration();
+        return send(Request.cmd(Command.SET).arg(keys.lockKey(cacheKey)).arg(token).arg("NX").arg("PX").arg(ttl.toMillis()))
+                .map(reply -> reply == null ? null : token);
+    }
+
+    public Uni<Void> unlock(CacheKey cacheKey, String token) {
+        return send(Request.cmd(Command.EVAL).arg(UNLOCK_SCRIPT).arg(1).arg(keys.lockKey(cacheKey)).arg(token))
+                .replaceWithVoid();
+    }
+
     /** Makes every cached value of the user stale: one SET. */
     public Uni<Void> invalidateUser(long userId) {
         return send(Request.cmd(Command.SET).arg(keys.generationKey(userId)).arg(freshGeneration()))
@@ -95,8 +112,7 @@ public class RedisCacheStore {
 
     /** A command with its own time limit (admin scans get longer than the request path). */
     public Uni<Response> send(Request request, Duration limit) {
-        return redis.send(request)
-                .ifNoItem().after(limit).fail();
+        return redis.send(request, limit);
     }
 
     private CacheLookup lookup(String valueKey, Response reply) {

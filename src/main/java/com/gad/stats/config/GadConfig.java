@@ -30,6 +30,72 @@ public interface GadConfig {
         /** Values larger than this many bytes are stored gzip-compressed. */
         @WithDefault("1024")
         int compressThreshold();
+
+        /** When Redis keeps failing, stop calling it for a while. */
+        Breaker breaker();
+
+        /** Stampede protection: how concurrent misses of one key share one aggregation. */
+        Stampede stampede();
+
+        /** Optional precomputation of the most active users' statistics at start. */
+        Warmup warmup();
+    }
+
+    interface Breaker {
+        /** Calls in the rolling window before the breaker may open. */
+        @WithDefault("20")
+        int requestVolume();
+
+        /** Share of failed calls in the window that opens the breaker. */
+        @WithDefault("0.5")
+        double failureRatio();
+
+        /** Time the breaker stays open before letting probe calls through. */
+        @WithDefault("5s")
+        Duration delay();
+
+        /** Successful probes that close it again. */
+        @WithDefault("2")
+        int successThreshold();
+    }
+
+    interface Stampede {
+        /**
+         * A finished aggregation keeps answering misses of the same key and generation this long,
+         * catching requests whose Redis read raced the write-back.
+         */
+        @WithDefault("1s")
+        Duration coalesceGrace();
+
+        /** Across instances: the first miss takes a Redis lock (SET NX PX) this long... */
+        @WithDefault("2s")
+        Duration lockTtl();
+
+        /** ...and the others poll Redis for its answer up to this long before querying themselves. */
+        @WithDefault("300ms")
+        Duration lockWait();
+
+        /** Interval between those polls. */
+        @WithDefault("15ms")
+        Duration lockPoll();
+    }
+
+    interface Warmup {
+        /** Precompute at start (in the background; never delays liveness or readiness). */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** How many of the users with the most tasks in the window. */
+        @WithDefault("200")
+        int users();
+
+        /** The windows (days) to precompute. */
+        @WithDefault("30")
+        java.util.List<Integer> days();
+
+        /** Aggregations running at once. */
+        @WithDefault("4")
+        int concurrency();
     }
 
     interface Auth {

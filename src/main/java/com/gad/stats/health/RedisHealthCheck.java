@@ -6,6 +6,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 import com.gad.stats.cache.RedisCacheStore;
+import com.gad.stats.cache.RedisGuard;
 
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
@@ -21,9 +22,11 @@ import io.vertx.mutiny.redis.client.Request;
 public class RedisHealthCheck implements AsyncHealthCheck {
 
     private final RedisCacheStore store;
+    private final RedisGuard guard;
 
-    RedisHealthCheck(RedisCacheStore store) {
+    RedisHealthCheck(RedisCacheStore store, RedisGuard guard) {
         this.store = store;
+        this.guard = guard;
     }
 
     @Override
@@ -34,6 +37,7 @@ public class RedisHealthCheck implements AsyncHealthCheck {
                 .map(state -> HealthCheckResponse.named("redis-cache")
                         .up()
                         .withData("redis", state)
+                        .withData("circuit", guard.state())
                         .withData("required", false)
                         .build());
     }

@@ -17,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TcpProxy implements AutoCloseable {
 
-    private final ServerSocket server;
+    private volatile ServerSocket server;
+    private final int port;
     private final String targetHost;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -27,28 +28,51 @@ public final class TcpProxy implements AutoCloseable {
     public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
-        this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::acceptLoop, "tcp-proxy-" + server.getLocalPort());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        this.server = listen(0);
+        this.port = server.getLocalPort();
+        startAcceptor(server);
     }
 
     public int port() {
-        return server.getLocalPort();
+        return port;
     }
 
-    /** Closes every connection and refuses new ones until {@link #restore()}. */
-    public void cut() {
+    /** Closes every connection and stops listening: new connections are refused until {@link #restore()}. */
+    public synchronized void cut() {
         cut = true;
+        closeQuietly(server);
         for (Socket s : open) {
             closeQuietly(s);
         }
         open.clear();
     }
 
-    public void restore() {
-        cut = false;
+    /** Listens again on the same port, without added latency. */
+    public synchronized void restore() {
         delayMillis = 0;
+        if (!cut) {
+            return;
+        }
+        try {
+            server = listen(port);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        cut = false;
+        startAcceptor(server);
+    }
+
+    private static ServerSocket listen(int port) throws IOException {
+        ServerSocket socket = new ServerSocket();
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+        return socket;
+    }
+
+    private void startAcceptor(ServerSocket listening) {
+        Thread acceptor = new Thread(() -> acceptLoop(listening), "tcp-proxy-" + port);
+        acceptor.setDaemon(true);
+        acceptor.start();
     }
 
     /** Adds this much latency to every chunk sent towards the target. */
@@ -56,10 +80,10 @@ public final class TcpProxy implements AutoCloseable {
         delayMillis = millis;
     }
 
-    private void acceptLoop() {
-        while (!server.isClosed()) {
+    private void acceptLoop(ServerSocket listening) {
+        while (!listening.isClosed()) {
             try {
-                Socket client = server.accept();
+                Socket client = listening.accept();
                 if (cut) {
                     closeQuietly(client);
                     continue;
@@ -110,7 +134,6 @@ public final class TcpProxy implements AutoCloseable {
     @Override
     public void close() {
         cut();
-        closeQuietly(server);
     }
 
     private static void closeQuietly(AutoCloseable c) {

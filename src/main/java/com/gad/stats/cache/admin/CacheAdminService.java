@@ -10,6 +10,7 @@ import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.cache.CacheMetrics;
 import com.gad.stats.cache.CacheMetrics.Result;
 import com.gad.stats.cache.RedisCacheStore;
+import com.gad.stats.cache.RedisGuard;
 
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -32,11 +33,13 @@ public class CacheAdminService {
     private final RedisCacheStore store;
     private final CacheKeys keys;
     private final CacheMetrics metrics;
+    private final RedisGuard guard;
 
-    CacheAdminService(RedisCacheStore store, CacheKeys keys, CacheMetrics metrics) {
+    CacheAdminService(RedisCacheStore store, CacheKeys keys, CacheMetrics metrics, RedisGuard guard) {
         this.store = store;
         this.keys = keys;
         this.metrics = metrics;
+        this.guard = guard;
     }
 
     public Uni<CacheStatsView> stats() {
@@ -46,7 +49,7 @@ public class CacheAdminService {
                         .map(count -> view(info.toString(), count, service)))
                 .onFailure().recoverWithItem(failure -> {
                     Log.warnf("cache stats: Redis unavailable (%s)", failure.getClass().getSimpleName());
-                    return new CacheStatsView(false, null, null, null, null, null, keys.prefix(), service);
+                    return new CacheStatsView(false, null, null, null, null, null, keys.prefix(), guard.state(), service);
                 });
     }
 
@@ -130,7 +133,7 @@ public class CacheAdminService {
         long hits = infoField(info, "keyspace_hits");
         long misses = infoField(info, "keyspace_misses");
         return new CacheStatsView(true, keysCount, hits, misses, CacheStatsView.percent(hits, misses),
-                infoField(info, "evicted_keys"), keys.prefix(), service);
+                infoField(info, "evicted_keys"), keys.prefix(), guard.state(), service);
     }
 
     private static long infoField(String info, String name) {

@@ -11,7 +11,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection
 @JsonPropertyOrder({ "connected", "keys_count", "keyspace_hits", "keyspace_misses", "hit_rate", "evicted_keys", "prefix",
-        "service" })
+        "circuit_state", "service" })
 public record CacheStatsView(
         boolean connected,
         @JsonProperty("keys_count") Long keysCount,
@@ -20,6 +20,7 @@ public record CacheStatsView(
         @JsonProperty("hit_rate") Double hitRate,
         @JsonProperty("evicted_keys") Long evictedKeys,
         String prefix,
+        @JsonProperty("circuit_state") String circuitState,
         Service service) {
 
     /** This instance's cache-aside counts since start; hit_rate in percent. */

@@ -51,10 +51,12 @@ public class StatsRepository {
     private static final DateTimeFormatter MICROS_UTC = DateTimeFormatter
             .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
+    private final Pool pool;
     private final PreparedQuery<RowSet<Row>> userStatsQuery;
     private final Timer aggregationTimer;
 
     StatsRepository(Pool pool, MeterRegistry registry) {
+        this.pool = pool;
         this.userStatsQuery = pool.preparedQuery(USER_STATS_SQL);
         this.aggregationTimer = Timer.builder("gad.stats.aggregation")
                 .description("Latency of the statistics aggregation query")
@@ -68,6 +70,24 @@ public class StatsRepository {
         return userStatsQuery.execute(Tuple.of(userId, days))
                 .onTermination().invoke(() -> sample.stop(aggregationTimer))
                 .map(rows -> rows.size() == 0 ? null : toStats(rows.iterator().next(), userId, days));
+    }
+
+    /** The users with the most live tasks created in the last {@code days} days (warm-up). */
+    public Uni<java.util.List<Long>> mostActiveUsers(int limit, int days) {
+        return pool.preparedQuery("""
+                SELECT delegado_usuario_id
+                  FROM tareas
+                 WHERE deleted_at IS NULL AND created_at >= now() - make_interval(days => $2)
+                 GROUP BY delegado_usuario_id
+                 ORDER BY count(*) DESC
+                 LIMIT $1
+                """)
+                .execute(Tuple.of(limit, days))
+                .map(rows -> {
+                    java.util.List<Long> ids = new java.util.ArrayList<>(rows.size());
+                    rows.forEach(row -> ids.add(row.getLong(0)));
+                    return ids;
+                });
     }
 
     private static UserStats toStats(Row row, long userId, int days) {

@@ -1,0 +1,70 @@
+package com.gad.stats.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.gad.stats.config.GadConfig;
+import com.gad.stats.support.LocalServicesResource;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+
+/**
+ * Two service instances racing for one cold key: two CacheAside pipelines with their own
+ * in-process coalescing, sharing only Redis (as two pods would). The loader is a counting stand-in
+ * for the aggregation, slow enough that every request arrives while it runs.
+ */
+@QuarkusTest
+@WithTestResource(value = LocalServicesResource.class, scope = TestResourceScope.GLOBAL)
+public class CrossInstanceStampedeTest {
+
+    @Inject
+    RedisCacheStore store;
+    @Inject
+    CacheKeys keys;
+    @Inject
+    CacheMetrics metrics;
+    @Inject
+    WriteBackHook hook;
+    @Inject
+    Vertx vertx;
+    @Inject
+    GadConfig config;
+
+    @Test
+    void twoInstancesRunAtMostTwoAggregationsForOneColdKey() {
+        CacheAside instanceA = new CacheAside(store, keys, metrics, hook, vertx, config);
+        CacheAside instanceB = new CacheAside(store, keys, metrics, hook, vertx, config);
+        CacheKey key = CacheKey.stats(900_000_000L + ThreadLocalRandom.current().nextInt(1_000_000), 30);
+        AtomicInteger aggregations = new AtomicInteger();
+        byte[] json = "{\"total\":7}".getBytes(StandardCharsets.UTF_8);
+
+        List<Uni<CachedJson>> requests = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            CacheAside instance = i % 2 == 0 ? instanceA : instanceB;
+            requests.add(instance.get(key, true, () -> Uni.createFrom().item(() -> {
+                aggregations.incrementAndGet();
+                return json;
+            }).onItem().delayIt().by(Duration.ofMillis(100))));
+        }
+        List<CachedJson> answers = Uni.join().all(requests).andFailFast().await().atMost(Duration.ofSeconds(30));
+
+        answers.forEach(answer -> assertEquals("{\"total\":7}", new String(answer.json(), StandardCharsets.UTF_8)));
+        System.out.printf("stampede across 2 instances: 100 requests ran %d aggregation(s)%n", aggregations.get());
+        assertTrue(aggregations.get() >= 1 && aggregations.get() <= 2, aggregations.get() + " aggregations");
+    }
+}
