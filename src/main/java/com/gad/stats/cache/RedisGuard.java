@@ -5,6 +5,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.util.TypeLiteral;
 
 import com.gad.stats.config.GadConfig;
@@ -12,9 +13,11 @@ import com.gad.stats.config.GadConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
@@ -59,6 +62,17 @@ public class RedisGuard {
     public Uni<Response> send(Request request, Duration limit) {
         return guard.get(() -> redis.send(request)
                 .ifNoItem().after(limit).fail());
+    }
+
+    /**
+     * Opens the first Redis connection at start (without waiting for it), so the first requests do
+     * not spend their short Redis time limit on connection set-up.
+     */
+    void connectEarly(@Observes StartupEvent event) {
+        redis.send(Request.cmd(Command.PING))
+                .subscribe().with(pong -> Log.debug("Redis connection ready"),
+                        failure -> Log.warnf("Redis not reachable at start (%s); serving from PostgreSQL until it is",
+                                failure.getClass().getSimpleName()));
     }
 
     /** Closes the breaker now (operators after a repair; tests between fault scenarios). */
