@@ -7,7 +7,8 @@
 #   cpu_s     CPU time (user+sys) the process used until then: the figure least disturbed by
 #             other load on the machine
 #   rss_mb    resident set size at ready, and after 100 requests to the statistics endpoint
-# then the median of each column. Extra arguments go to the JVM (e.g. -XX:SharedArchiveFile=...).
+# then the median of each column. Extra arguments go to the JVM or the native binary, e.g.
+# -XX:SharedArchiveFile=app-cds.jsa for an archive built with -Dquarkus.package.jar.appcds.enabled.
 #
 # Needs PostgreSQL with the schema and Redis; configure them as for production:
 #   DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD REDIS_HOST REDIS_PORT CACHE_PREFIX
@@ -18,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 PORT=${PORT:-18080}
-APP=${APP:-target/quarkus-app/quarkus-run.jar}
+APP=$(realpath "${APP:-target/quarkus-app/quarkus-run.jar}")
 export MP_JWT_VERIFY_PUBLICKEY_LOCATION=${MP_JWT_VERIFY_PUBLICKEY_LOCATION:-$PWD/src/test/resources/publicKey.pem}
 export SMALLRYE_JWT_SIGN_KEY_LOCATION=${SMALLRYE_JWT_SIGN_KEY_LOCATION:-$PWD/src/test/resources/privateKey.pem}
 export QUARKUS_HTTP_PORT=$PORT
@@ -43,7 +44,13 @@ trap 'rm -f "$results"' EXIT
 for run in $(seq "$RUNS"); do
   log=$(mktemp)
   t0=$(date +%s%N)
-  if [[ $APP == *.jar ]]; then java "$@" -jar "$APP" >"$log" 2>&1 & else "$APP" "$@" >"$log" 2>&1 & fi
+  # from the application's directory, as the container images run it (an AppCDS archive
+  # records the class path relative to it)
+  if [[ $APP == *.jar ]]; then
+    (cd "$(dirname "$APP")" && exec java "$@" -jar "$(basename "$APP")") >"$log" 2>&1 &
+  else
+    "$APP" "$@" >"$log" 2>&1 &
+  fi
   pid=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; do
     kill -0 "$pid" 2>/dev/null || { echo "the application stopped:" >&2; tail -20 "$log" >&2; exit 1; }
@@ -61,7 +68,8 @@ for run in $(seq "$RUNS"); do
   rm -f "$log"
   line="$started $(( (t1 - t0) / 1000000 )) $(awk -v u="$utime" -v s="$stime" -v c="$clk" 'BEGIN{printf "%.2f", (u+s)/c}') $rss_ready $rss_load"
   echo "$line" >>"$results"
-  printf 'run %d: started %ss  ready_ms %s  cpu_s %s  rss_mb %s (after 100 requests %s)\n' "$run" $line
+  read -r f1 f2 f3 f4 f5 <<<"$line"
+  printf 'run %d: started %ss  ready_ms %s  cpu_s %s  rss_mb %s (after 100 requests %s)\n' "$run" "$f1" "$f2" "$f3" "$f4" "$f5"
 done
 median() { sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 printf 'median: started %ss  ready_ms %s  cpu_s %s  rss_mb %s (after 100 requests %s)\n' \
