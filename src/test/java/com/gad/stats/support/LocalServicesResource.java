@@ -2,6 +2,7 @@ package com.gad.stats.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Map;
 
 import com.gad.stats.devinfra.LocalPostgres;
@@ -36,7 +37,19 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
                 "quarkus.datasource.reactive.url", "postgresql://" + pg,
                 "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + pg,
                 "quarkus.datasource.username", postgres.user(),
-                "quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port());
+                "quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port(),
+                // The packaged application of the *IT tests runs in the prod profile: it gets here what
+                // the test profile sets in application.properties (keys, migrations, timeouts, admin).
+                "mp.jwt.verify.publickey.location", testResource("publicKey.pem"),
+                "smallrye.jwt.sign.key.location", testResource("privateKey.pem"),
+                "quarkus.datasource.migrations.active", "true",
+                "gad.cache.redis-timeout", "1s",
+                "gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test",
+                "gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd");
+    }
+
+    private static String testResource(String name) {
+        return Path.of("src", "test", "resources", name).toAbsolutePath().toString();
     }
 
     @Override
