@@ -21,14 +21,21 @@ public class NumericSubjectAugmentor implements SecurityIdentityAugmentor {
     /** Identity attribute holding the caller's user id ({@link Long}). */
     public static final String USER_ID = "gad.user-id";
 
+    /** Messages of the rejections, recognized by {@link AuthFailureLog}. */
+    static final String SUBJECT_MISSING = "token has no subject";
+    static final String SUBJECT_NOT_A_USER_ID = "token subject is not a user id";
+
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
         if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             return Uni.createFrom().item(identity);
         }
+        if (jwt.getSubject() == null) {
+            return Uni.createFrom().failure(new AuthenticationFailedException(SUBJECT_MISSING));
+        }
         long userId = parseUserId(jwt.getSubject());
         if (userId <= 0) {
-            return Uni.createFrom().failure(new AuthenticationFailedException("token subject is not a user id"));
+            return Uni.createFrom().failure(new AuthenticationFailedException(SUBJECT_NOT_A_USER_ID));
         }
         return Uni.createFrom().item(QuarkusSecurityIdentity.builder(identity)
                 .addAttribute(USER_ID, userId)

@@ -14,12 +14,15 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 
+import com.gad.stats.auth.AuthFailureLog;
+
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationCompletionException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.smallrye.mutiny.CompositeException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
@@ -39,7 +42,8 @@ public class ProblemMappers {
 
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,
             AuthenticationCompletionException.class })
-    public Response unauthorized(RuntimeException e) {
+    public Response unauthorized(RuntimeException e, HttpServerRequest request) {
+        AuthFailureLog.rejected(e, request);
         return Response.status(401)
                 .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
                 .type(Problem.MEDIA_TYPE)

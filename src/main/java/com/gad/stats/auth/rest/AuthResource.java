@@ -10,19 +10,32 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestForm;
 
 import com.gad.stats.auth.service.LoginService;
 import com.gad.stats.auth.service.TokenResponse;
 import com.gad.stats.common.ApiException;
+import com.gad.stats.common.Problem;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 
 @Path("/api/v1/auth")
 @Tag(name = "auth")
 @PermitAll
+@APIResponse(responseCode = "401", description = "Invalid email or password (the same answer for every refusal)",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "429", description = "Too many attempts from this address or for this email; see Retry-After",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class AuthResource {
+
+    static final int MAX_EMAIL = 255;
+    static final int MAX_PASSWORD = 1024;
 
     private final LoginService login;
 
@@ -35,8 +48,8 @@ public class AuthResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Exchange email and password for a bearer token")
-    public Uni<TokenResponse> loginJson(@NotNull @Valid LoginRequest request) {
-        return login.login(request.email().trim(), request.password());
+    public Uni<TokenResponse> loginJson(@NotNull @Valid LoginRequest request, HttpServerRequest http) {
+        return login.login(plain("email", request.email().strip()), request.password(), clientAddress(http));
     }
 
     @POST
@@ -44,9 +57,18 @@ public class AuthResource {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "OAuth2 password grant form (username = email)")
-    public Uni<TokenResponse> loginForm(@RestForm String username, @RestForm String password) {
-        String email = required("username", username, 255);
-        return login.login(email.trim(), required("password", password, 1024));
+    public Uni<TokenResponse> loginForm(@RestForm String username, @RestForm String password, HttpServerRequest http) {
+        String email = plain("username", required("username", username, MAX_EMAIL).strip());
+        return login.login(email, required("password", password, MAX_PASSWORD), clientAddress(http));
+    }
+
+    /**
+     * The TCP peer. It is the forwarded client only when Quarkus' proxy forwarding is enabled and
+     * trusts the proxy ({@code quarkus.http.proxy.*}); a client-sent X-Forwarded-For is ignored by default.
+     */
+    private static String clientAddress(HttpServerRequest http) {
+        SocketAddress remote = http == null ? null : http.remoteAddress();
+        return remote == null ? "unknown" : remote.hostAddress();
     }
 
     private static String required(String field, String value, int max) {
@@ -55,6 +77,16 @@ public class AuthResource {
         }
         if (value.length() > max) {
             throw ApiException.badRequest(field, field + " is too long");
+        }
+        return value;
+    }
+
+    /** An email never contains control characters; PostgreSQL rejects NUL in text, so refuse them here (400, not 500). */
+    private static String plain(String field, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw ApiException.badRequest(field, field + " must not contain control characters");
+            }
         }
         return value;
     }

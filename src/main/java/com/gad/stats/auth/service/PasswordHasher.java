@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -13,6 +15,9 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
  * Standard bcrypt. Verification accepts {@code $2a$}, {@code $2b$} and {@code $2y$} hashes, so
  * hashes written by other tools (htpasswd, Python's bcrypt/passlib, Spring) work. bcrypt costs
  * tens of milliseconds of CPU: it always runs on a worker thread, never on the event loop.
+ * The library compares the computed and stored hashes in constant time
+ * ({@code Bytes.equalsConstantTime}); an unknown account is verified against a dummy hash of the
+ * cost this service hashes with, so it takes as long as a wrong password.
  */
 @ApplicationScoped
 public class PasswordHasher {
@@ -25,10 +30,20 @@ public class PasswordHasher {
     // Long passwords are truncated at 72 bytes, as the reference bcrypt (and every tool interoperating with it) does.
     private final BCrypt.Verifyer verifyer = BCrypt.verifyer(BCrypt.Version.VERSION_2A, LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2A));
     private final BCrypt.Hasher hasher = BCrypt.with(LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2A));
+    private final Counter verifications;
+
+    PasswordHasher(MeterRegistry registry) {
+        this.verifications = Counter.builder("gad.auth.password.verifications")
+                .description("bcrypt verifications run by logins (one per attempt that passed the rate limits)")
+                .register(registry);
+    }
 
     /** True when the password matches; a null hash (unknown account) is checked against a dummy. */
     public Uni<Boolean> verify(String password, String hash) {
-        return Uni.createFrom().item(() -> matches(password, hash == null ? DUMMY_HASH : hash) && hash != null)
+        return Uni.createFrom().item(() -> {
+            verifications.increment();
+            return matches(password, hash == null ? DUMMY_HASH : hash) && hash != null;
+        })
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
