@@ -112,8 +112,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_service() { # $1 = log file
+start_service() { # $1 = log file; sets SVC_PID and READY_MS
   local t0 t1
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    echo "port $PORT is already in use: set BENCH_PORT" >&2; exit 1
+  fi
   t0=$(date +%s%N)
   DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD= \
   REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
@@ -124,7 +127,7 @@ start_service() { # $1 = log file
   SVC_PID=$!
   for _ in $(seq 1 600); do
     if curl -fs -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; then
-      t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); return 0
+      t1=$(date +%s%N); READY_MS=$(( (t1 - t0) / 1000000 )); return 0
     fi
     kill -0 "$SVC_PID" 2>/dev/null || { echo "service exited; see $1" >&2; tail -20 "$1" >&2; exit 1; }
     sleep 0.05
@@ -143,7 +146,7 @@ if [ "$RESEED" = 1 ] || [ "$current" != "$SIGNATURE" ]; then
   log "seeding $DB: $USERS users, $TASKS tasks over $DAYS days"
   psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$DB\"" -c "CREATE DATABASE \"$DB\""
   log "starting the service once on the empty database (Flyway migrates)"
-  start_service "$RUN/service-migrate.log" >/dev/null
+  start_service "$RUN/service-migrate.log"
   stop_service
   t0=$(date +%s)
   psql -q -d "$DB" -v users="$USERS" -v tasks="$TASKS" -v days="$DAYS" \
@@ -175,10 +178,11 @@ clear_prefix
 
 # ---- start, measured ----------------------------------------------------------------------------
 log "starting the service"
-ready_ms=$(start_service "$RUN/service.log")
+start_service "$RUN/service.log"
+ready_ms=$READY_MS
 sleep 2
 rss_idle=$(rss_mb)
-started_in=$(grep -o 'started in [0-9.]*s' "$RUN/service.log" | head -1 | grep -o '[0-9.]*' || echo "")
+started_in=$(grep -o 'started in [0-9.]*s' "$RUN/service.log" | head -1 | grep -o '[0-9][0-9.]*' || echo "")
 log "started in ${started_in}s (ready after ${ready_ms} ms wall), RSS idle ${rss_idle} MB"
 # The first requests after start: does the cold Redis connection make them cache_unavailable?
 read -r first_id first_token < "$RUN/tokens-hot.txt"
