@@ -6,7 +6,7 @@
 --   days   tasks are created over the last N days before the seed hour (default run: 400)
 --   zipf_s, zipf_q  tasks per user follow a Zipf-Mandelbrot law: user of rank r gets a share
 --          proportional to 1 / (r + q)^s (s = 1, q = 10: the busiest user has ~13k of 1M tasks,
---          the median user ~50, the top 1 % of users hold ~25 % of the tasks)
+--          the median user ~30, the top 1 % of users hold ~34 % of the tasks)
 --
 -- Deterministic: every "random" figure is a slice of md5() of the row's identity, so the same
 -- parameters give the same rows whatever the plan; only the anchor (the hour of the seed) moves,
