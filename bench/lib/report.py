@@ -181,7 +181,7 @@ for n in (1, 2, 3):
         first.append({"error": "not JSON"})
 first_desc = ", ".join("hit" if f.get("hit") else str(f.get("reason", f)) for f in first)
 w(f"Service: `started in` {service.get('started_in_s', '?')} s (ready on HTTP {service.get('ready_wall_ms', '?')} ms "
-  f"after `java -jar`), RSS idle {service.get('rss_idle_mb', '?')} MB, after load {after.get('rss_after_mb', '?')} MB"
+  f"after `java -jar`, having used {service.get('ready_cpu_ms', '?')} ms of CPU, all threads), RSS idle {service.get('rss_idle_mb', '?')} MB, after load {after.get('rss_after_mb', '?')} MB"
   f"{', JVM options `' + service['java_opts'] + '`' if service.get('java_opts') else ', no JVM options'}. "
   f"First three requests after start: {first_desc}.")
 if writer:
@@ -231,7 +231,10 @@ if after.get("rss_after_mb") is not None:
     target("RSS after load ≤ 200 MB", f"{after['rss_after_mb']} MB", after["rss_after_mb"] <= 200, "")
 w("")
 loads = {os.path.basename(p)[5:-4]: read(os.path.basename(p)) for p in sorted(glob.glob(path("load-*.txt")))}
-w(f"1-minute load average at the start of each step: {', '.join(f'{k} {v}' for k, v in loads.items())}. "
+quiet = kv_line = dict(p.split("=", 1) for p in (read("quiet.txt") or "").split(" ") if "=" in p)
+w(f"Before starting the service the harness waited {quiet.get('waited', '?')} for a quiet machine "
+  f"(load average then {read('quiet.txt', '').split('load_at_start=')[-1]}). "
+  f"1-minute load average at the start of each step: {', '.join(f'{k} {v}' for k, v in loads.items())}. "
   f"Other processes above 10 % CPU at the end: {machine.get('others') or 'none'}.")
 w("")
 w(f"Parameters: `{read('params.txt')}`.")
