@@ -108,5 +108,9 @@ public interface GadConfig {
 
         /** Password of the bootstrap administrator (GAD_BOOTSTRAP_ADMIN_PASSWORD). */
         Optional<String> bootstrapAdminPassword();
+
+        /** Verified bearer tokens remembered until they expire (skips RS256 per request); 0 = off. */
+        @WithDefault("10000")
+        int verifiedTokenCacheSize();
     }
 }

@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# gad-stats benchmark harness: one command, see README.md "Benchmark".
+#
+#   bench/run.sh                 full run (10,000 users, 1,000,000 tasks; a few minutes)
+#   bench/run.sh --smoke         tiny data set, 1-2 s per scenario: checks the harness works
+#   BENCH_DURATION=30 bench/run.sh --reseed
+#
+# It seeds PostgreSQL (database $BENCH_DB, re-seeded only when the parameters or the day change),
+# starts target/quarkus-app/quarkus-run.jar against it and the machine's Redis (keys under
+# $BENCH_PREFIX only), drives it with wrk on loopback, measures the raw ceilings (redis-benchmark
+# GET, pgbench running the aggregation query) and writes a table of every scenario next to its
+# ceiling to $BENCH_RESULTS. It prints figures; it never asserts speed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+# ---- parameters -------------------------------------------------------------------------------
+USERS=${BENCH_USERS:-10000}
+TASKS=${BENCH_TASKS:-1000000}
+DAYS=${BENCH_DAYS:-400}                 # tasks spread over this many days
+ZIPF_S=${BENCH_ZIPF_S:-1}
+ZIPF_Q=${BENCH_ZIPF_Q:-10}
+WINDOW=${BENCH_WINDOW:-30}              # the `days` query parameter
+DURATION=${BENCH_DURATION:-15}          # seconds per measured scenario
+WARMUP=${BENCH_WARMUP:-10}              # seconds of untimed load before the hit and miss scenarios (JIT)
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+WRK_THREADS=${BENCH_WRK_THREADS:-1}
+WORKING_SET=${BENCH_WORKING_SET:-1000}  # users whose stats the hit scenarios read
+WRITE_RATE=${BENCH_WRITE_RATE:-50}      # writes per second in the mixed scenario
+PORT=${BENCH_PORT:-28471}
+DB=${BENCH_DB:-gad_bench}
+PGHOST=${PGHOST:-127.0.0.1}
+PGPORT=${PGPORT:-5432}
+PGUSER=${PGUSER:-postgres}
+REDIS_HOST=${BENCH_REDIS_HOST:-127.0.0.1}
+REDIS_PORT=${BENCH_REDIS_PORT:-6379}
+PREFIX=${BENCH_PREFIX:-gadbench:}
+# What the JVM picks by itself in a container limited to ~256 MiB and < 2 CPUs (SerialGC, heap 1/4 of
+# the limit); without them it sizes the heap from this 24 GiB machine (G1, up to 6 GiB).
+JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m}
+APPCDS=${BENCH_APPCDS:-0}               # 1 = build with quarkus.package.jar.appcds.enabled and use the archive
+MAX_LOAD=${BENCH_MAX_LOAD:-1.5}         # wait (up to BENCH_QUIET_WAIT s) for the 1-min load average to fall below
+QUIET_WAIT=${BENCH_QUIET_WAIT:-300}
+RESULTS=${BENCH_RESULTS:-bench/results/latest.md}
+WORK=${BENCH_WORK:-bench/.work}
+RESEED=0
+BUILD=auto
+SMOKE=0
+
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) SMOKE=1 ;;
+    --reseed) RESEED=1 ;;
+    --build) BUILD=yes ;;
+    --no-build) BUILD=no ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+if [ "$SMOKE" = 1 ]; then
+  USERS=${BENCH_USERS:-200}; TASKS=${BENCH_TASKS:-20000}; DURATION=${BENCH_DURATION:-2}
+  WARMUP=${BENCH_WARMUP:-1}; WORKING_SET=${BENCH_WORKING_SET:-50}; DB=${BENCH_DB:-gad_bench_smoke}
+  CONNECTIONS=${BENCH_CONNECTIONS:-4}; WRITE_RATE=${BENCH_WRITE_RATE:-20}
+  RESULTS=${BENCH_RESULTS:-$WORK/smoke.md}; QUIET_WAIT=${BENCH_QUIET_WAIT:-0}
+fi
+case "$PREFIX" in
+  ""|gad:|*[!a-zA-Z0-9_:.-]*) echo "BENCH_PREFIX must be a bench-only prefix such as gadbench:" >&2; exit 2 ;;
+esac
+[ "$WORKING_SET" -le "$USERS" ] || WORKING_SET=$USERS
+
+RUN="$WORK/run"
+rm -rf "$RUN"; mkdir -p "$RUN"
+export PGHOST PGPORT PGUSER
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---- tools --------------------------------------------------------------------------------------
+PY=""
+for candidate in python3 /usr/bin/python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import jwt, cryptography, psycopg2' 2>/dev/null; then
+    PY=$candidate; break
+  fi
+done
+missing=()
+for tool in java wrk redis-cli redis-benchmark psql pgbench openssl curl; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+[ -n "$PY" ] || missing+=("python3 with jwt, cryptography, psycopg2")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "missing: ${missing[*]}" >&2
+  echo "install: apt-get install -y wrk redis-tools postgresql-client python3-jwt python3-psycopg2 curl" >&2
+  exit 2
+fi
+
+APP=target/quarkus-app
+if [ "$APPCDS" = 1 ] && [ ! -f "$APP/app-cds.jsa" ] && [ "$BUILD" = auto ]; then BUILD=yes; fi
+if [ "$BUILD" = yes ] || { [ "$BUILD" = auto ] && [ ! -f "$APP/quarkus-run.jar" ]; }; then
+  log "building the service"
+  if [ "$APPCDS" = 1 ]; then
+    ./mvnw -B -q package -DskipTests -Dquarkus.package.jar.appcds.enabled=true
+  else
+    ./mvnw -B -q package -DskipTests
+  fi
+fi
+if [ "$APPCDS" = 1 ]; then
+  JAVA_OPTS="$JAVA_OPTS -XX:SharedArchiveFile=app-cds.jsa"
+fi
+
+# ---- keys and the stats query -------------------------------------------------------------------
+mkdir -p "$WORK"
+if [ ! -f "$WORK/privateKey.pem" ]; then
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/privateKey.pem" 2>/dev/null
+  openssl pkey -in "$WORK/privateKey.pem" -pubout -out "$WORK/publicKey.pem"
+fi
+# The exact SQL the service runs, taken from its source so the pgbench ceiling never drifts.
+awk '/USER_STATS_SQL = """/{on=1; next} on && /""";/{exit} on' \
+  src/main/java/com/gad/stats/stats/repository/StatsRepository.java > "$RUN/stats.sql"
+grep -q '\$1' "$RUN/stats.sql" || { echo "could not extract USER_STATS_SQL from StatsRepository" >&2; exit 1; }
+
+# ---- the service --------------------------------------------------------------------------------
+SVC_PID=""
+WRITER_PID=""
+cleanup() {
+  [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null || true
+  if [ -n "$SVC_PID" ]; then kill "$SVC_PID" 2>/dev/null || true; wait "$SVC_PID" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+start_service() { # $1 = log file; sets SVC_PID and READY_MS
+  local t0 t1
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    echo "port $PORT is already in use: set BENCH_PORT" >&2; exit 1
+  fi
+  t0=$(date +%s%N)
+  DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD= \
+  REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
+  MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
+  SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
+  QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$PORT \
+    bash -c 'cd "$1" && exec java $2 -jar quarkus-run.jar' _ "$APP" "$JAVA_OPTS" >"$1" 2>&1 &
+  SVC_PID=$!
+  for _ in $(seq 1 1200); do
+    if curl -fs -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; then
+      t1=$(date +%s%N); READY_MS=$(( (t1 - t0) / 1000000 ))
+      # CPU the JVM used to get there (all threads: JIT and GC included); less sensitive to a busy machine
+      READY_CPU_MS=$(awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$SVC_PID/stat")
+      return 0
+    fi
+    kill -0 "$SVC_PID" 2>/dev/null || { echo "service exited; see $1" >&2; tail -20 "$1" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "service not ready after 60 s; see $1" >&2; exit 1
+}
+stop_service() {
+  kill "$SVC_PID"; wait "$SVC_PID" 2>/dev/null || true; SVC_PID=""
+}
+rss_mb() { awk '/VmRSS/{printf "%.1f", $2/1024}' "/proc/$SVC_PID/status"; }
+
+# ---- data set -----------------------------------------------------------------------------------
+SIGNATURE="gad-bench users=$USERS tasks=$TASKS days=$DAYS zipf=$ZIPF_S/$ZIPF_Q seeded=$(date -u +%F)"
+current=$(psql -d postgres -tAc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$DB'")
+if [ "$RESEED" = 1 ] || [ "$current" != "$SIGNATURE" ]; then
+  log "seeding $DB: $USERS users, $TASKS tasks over $DAYS days"
+  psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$DB\"" -c "CREATE DATABASE \"$DB\""
+  log "starting the service once on the empty database (Flyway migrates)"
+  start_service "$RUN/service-migrate.log"
+  stop_service
+  t0=$(date +%s)
+  psql -q -d "$DB" -v users="$USERS" -v tasks="$TASKS" -v days="$DAYS" \
+       -v zipf_s="$ZIPF_S" -v zipf_q="$ZIPF_Q" -f bench/seed.sql
+  echo $(( $(date +%s) - t0 )) > "$RUN/seed_seconds"
+  psql -q -d postgres -c "COMMENT ON DATABASE \"$DB\" IS '$SIGNATURE'"
+  log "seeded in $(cat "$RUN/seed_seconds") s"
+else
+  log "reusing $DB ($SIGNATURE)"
+fi
+psql -tA -d "$DB" -F ' ' -c "SELECT count(*) FROM usuarios" -c "SELECT count(*) FROM tareas" \
+     -c "SELECT count(*) FROM tareas WHERE deleted_at IS NULL AND created_at >= now() - make_interval(days => $WINDOW)" \
+  | tr '\n' ' ' > "$RUN/dataset"
+psql -tA -d "$DB" -F ' ' -c "SELECT delegado_usuario_id, count(*) FROM tareas WHERE deleted_at IS NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10" > "$RUN/heavy_users"
+
+# ---- tokens -------------------------------------------------------------------------------------
+log "minting tokens"
+"$PY" bench/lib/tokens.py "$WORK/privateKey.pem" "${JWT_ISSUER:-gad-stats}" "$RUN/tokens-all.txt" efectivo 7200 "1-$USERS"
+step=$(( USERS / WORKING_SET ))
+awk -v s="$step" -v n="$WORKING_SET" '($1 - 1) % s == 0 && c < n {print; c++}' "$RUN/tokens-all.txt" > "$RUN/tokens-hot.txt"
+awk 'NR==FNR {heavy[$1]=1; next} ($1 in heavy)' "$RUN/heavy_users" "$RUN/tokens-all.txt" > "$RUN/tokens-heavy.txt"
+
+# ---- Redis: only our prefix ---------------------------------------------------------------------
+rcli() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" "$@"; }
+clear_prefix() {
+  rcli --scan --pattern "${PREFIX}*" | xargs -r -n 500 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" unlink >/dev/null
+}
+clear_prefix
+
+# ---- wait for a quiet machine (the cores are shared) ----------------------------------------------
+waited=0
+while awk -v max="$MAX_LOAD" '{exit !($1 >= max)}' /proc/loadavg && [ "$waited" -lt "$QUIET_WAIT" ]; do
+  [ $((waited % 30)) -eq 0 ] && log "load average $(cut -d' ' -f1-3 /proc/loadavg): waiting for < $MAX_LOAD (at most ${QUIET_WAIT}s)"
+  sleep 5; waited=$((waited + 5))
+done
+echo "waited=${waited}s load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)" > "$RUN/quiet.txt"
+
+# ---- start, measured ----------------------------------------------------------------------------
+log "starting the service"
+start_service "$RUN/service.log"
+ready_ms=$READY_MS
+sleep 2
+rss_idle=$(rss_mb)
+started_in=$(grep -o 'started in [0-9.]*s' "$RUN/service.log" | head -1 | grep -o '[0-9][0-9.]*' || echo "")
+log "started in ${started_in}s (ready after ${ready_ms} ms wall), RSS idle ${rss_idle} MB"
+# The first requests after start: does the cold Redis connection make them cache_unavailable?
+read -r first_id first_token < "$RUN/tokens-hot.txt"
+for n in 1 2 3; do
+  curl -s -H "Authorization: Bearer $first_token" \
+    "http://127.0.0.1:$PORT/api/v1/stats/user/$first_id?days=$WINDOW" -o "$RUN/first-$n.json" \
+    -w '%{http_code} %{time_total}\n' >> "$RUN/first-requests.txt"
+done
+curl -s "http://127.0.0.1:$PORT/q/health/ready" > "$RUN/ready.json" || true
+cat > "$RUN/service.json" <<EOF
+{"started_in_s": "${started_in}", "ready_wall_ms": ${ready_ms}, "ready_cpu_ms": ${READY_CPU_MS}, "rss_idle_mb": ${rss_idle}, "java_opts": "${JAVA_OPTS}"}
+EOF
+
+metrics() { curl -s "http://127.0.0.1:$PORT/q/metrics" | grep '^gad_cache_requests_total' > "$RUN/metrics-$1.txt" || true; }
+
+wrk_run() { # name connections tokens query seconds
+  local name=$1 conns=$2 tokens=$3 query=$4 secs=$5 threads=$WRK_THREADS
+  [ "$threads" -le "$conns" ] || threads=$conns
+  echo "$(cut -d' ' -f1 /proc/loadavg)" > "$RUN/load-$name.txt"
+  metrics "$name-before"
+  BENCH_TOKENS="$RUN/$tokens" BENCH_QUERY="$query" BENCH_OUT="$RUN/wrk-$name.json" BENCH_THREADS=$threads \
+    wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s -s bench/lib/stats.lua "http://127.0.0.1:$PORT" \
+    > "$RUN/wrk-$name.txt" 2>&1
+  metrics "$name-after"
+  log "$name: $(tail -1 "$RUN/wrk-$name.json")"
+}
+
+HIT="days=$WINDOW"
+MISS="days=$WINDOW&use_cache=false"
+
+# ---- scenario 1: cache hits ---------------------------------------------------------------------
+log "warm-up (hits, primes the working set of $WORKING_SET users)"
+wrk_run warmup-hit 4 tokens-hot.txt "$HIT" "$WARMUP"
+wrk_run hit-c$CONNECTIONS "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION"
+wrk_run hit-c1 1 tokens-hot.txt "$HIT" "$DURATION"
+
+# ---- scenario 3: mixed reads and writes with invalidation ------------------------------------------
+log "mixed: reads at $CONNECTIONS connections, $WRITE_RATE writes/s (SQL + invalidate endpoint)"
+"$PY" bench/lib/writer.py "$PORT" "$RUN/tokens-hot.txt" "$RUN/stats.sql" "dbname=$DB host=$PGHOST port=$PGPORT user=$PGUSER" \
+  "$WINDOW" "$DURATION" "$WRITE_RATE" "$RUN/writer.json" > "$RUN/writer.txt" 2>&1 &
+WRITER_PID=$!
+wrk_run mixed-c$CONNECTIONS "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION"
+wait "$WRITER_PID" || log "writer failed: $(tail -3 "$RUN/writer.txt")"
+WRITER_PID=""
+
+# ---- scenario 2: misses -------------------------------------------------------------------------
+log "warm-up (misses)"
+wrk_run warmup-miss 4 tokens-all.txt "$MISS" "$WARMUP"
+wrk_run miss-c$CONNECTIONS "$CONNECTIONS" tokens-all.txt "$MISS" "$DURATION"
+wrk_run miss-c1 1 tokens-all.txt "$MISS" "$DURATION"
+wrk_run miss-heavy-c1 1 tokens-heavy.txt "$MISS" "$DURATION"
+
+rss_after=$(rss_mb)
+log "RSS after load ${rss_after} MB"
+echo "{\"rss_after_mb\": $rss_after}" > "$RUN/service-after.json"
+curl -s "http://127.0.0.1:$PORT/q/metrics" > "$RUN/metrics-final.txt" || true
+stop_service
+
+# ---- ceilings -----------------------------------------------------------------------------------
+first_key="${PREFIX}stats:v1:{u${first_id}}:d${WINDOW}"
+rcli --raw GET "$first_key" > /dev/null
+value_size=$(rcli STRLEN "$first_key")
+echo "$value_size" > "$RUN/value_size"
+redis_bench() { # name connections requests
+  echo "$(cut -d' ' -f1 /proc/loadavg)" > "$RUN/load-$1.txt"
+  redis-benchmark -h "$REDIS_HOST" -p "$REDIS_PORT" -c "$2" -n "$3" --csv GET "$first_key" > "$RUN/$1.csv" 2>/dev/null
+  log "$1: $(tail -1 "$RUN/$1.csv")"
+}
+if [ "$value_size" -gt 0 ]; then
+  redis_bench redis-c$CONNECTIONS "$CONNECTIONS" $(( DURATION * 40000 ))
+  redis_bench redis-c1 1 $(( DURATION * 8000 ))
+else
+  log "no cached value under $first_key: skipping redis-benchmark"
+fi
+
+pg_script() { # file uid-expression
+  { echo "\\set days $WINDOW"; echo "$2"; sed -e 's/\$1/:uid/g' -e 's/\$2/:days/g' "$RUN/stats.sql"; echo ";"; } > "$1"
+}
+pg_script "$RUN/pgbench-all.sql" "\\set uid random(1, $USERS)"
+heavy_case="\\set r random(1, $(wc -l < "$RUN/heavy_users"))"$'\n'"\\set uid CASE"
+i=0
+while read -r uid _; do i=$((i + 1)); heavy_case="$heavy_case WHEN :r = $i THEN $uid"; done < "$RUN/heavy_users"
+pg_script "$RUN/pgbench-heavy.sql" "$heavy_case ELSE 1 END"
+pg_bench() { # name connections script
+  local jobs=2
+  [ "$2" -ge 2 ] || jobs=1
+  echo "$(cut -d' ' -f1 /proc/loadavg)" > "$RUN/load-$1.txt"
+  pgbench -n -M prepared -c "$2" -j "$jobs" -T "$DURATION" -f "$3" -l --log-prefix="$RUN/$1-log" "$DB" \
+    > "$RUN/$1.txt" 2>&1
+  log "$1: $(grep -E '^tps' "$RUN/$1.txt")"
+}
+pg_bench pgbench-c$CONNECTIONS "$CONNECTIONS" "$RUN/pgbench-all.sql"
+pg_bench pgbench-c1 1 "$RUN/pgbench-all.sql"
+pg_bench pgbench-heavy-c1 1 "$RUN/pgbench-heavy.sql"
+clear_prefix
+
+# ---- report -------------------------------------------------------------------------------------
+{
+  echo "nproc=$(nproc)"
+  echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "mem=$(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+  echo "kernel=$(uname -r)"
+  echo "java=$(java -version 2>&1 | head -1)"
+  echo "postgres=$(psql -tAc 'SHOW server_version' -d postgres)"
+  echo "redis=$(rcli INFO server | grep -m1 redis_version | cut -d: -f2 | tr -d '\r')"
+  echo "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+  echo "date=$(date -u +'%F %H:%M UTC')"
+  echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo '+dirty')"
+  echo "others=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 > 10 {printf "%s(%s%%) ", $2, $1}')"
+} > "$RUN/machine.txt"
+cat > "$RUN/params.txt" <<EOF
+users=$USERS tasks=$TASKS days=$DAYS zipf_s=$ZIPF_S zipf_q=$ZIPF_Q window=$WINDOW duration=$DURATION warmup=$WARMUP connections=$CONNECTIONS wrk_threads=$WRK_THREADS working_set=$WORKING_SET write_rate=$WRITE_RATE smoke=$SMOKE
+EOF
+mkdir -p "$(dirname "$RESULTS")"
+"$PY" bench/lib/report.py "$RUN" "$CONNECTIONS" > "$RESULTS"
+cat "$RESULTS"
+log "results written to $RESULTS (raw outputs in $RUN)"

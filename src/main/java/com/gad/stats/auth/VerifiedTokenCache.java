@@ -1,0 +1,120 @@
+package com.gad.stats.auth;
+
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.crypto.SecretKey;
+
+import jakarta.annotation.Priority;
+import jakarta.decorator.Decorator;
+import jakarta.decorator.Delegate;
+import jakarta.enterprise.inject.Any;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import com.gad.stats.config.GadConfig;
+
+import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
+import io.smallrye.jwt.auth.principal.JWTParser;
+import io.smallrye.jwt.auth.principal.ParseException;
+
+/**
+ * Remembers bearer tokens that passed full verification, so a client that sends the same token
+ * on every request pays the RS256 signature check and the claims parsing once, not per request
+ * (the benchmark profile showed them as the largest single cost of a cache hit).
+ *
+ * <p>Safe because the key is the exact token text: a cached answer is only ever returned for the
+ * very bytes that smallrye-jwt verified (signature, issuer, algorithm, required claims). Time is the
+ * only thing that changes a verified token's validity, so every hit re-checks {@code exp} (without
+ * the verifier's clock-skew allowance: a cached token is never accepted longer than the verifier
+ * would). Failed verifications are never cached. Bounded: at {@code gad.auth.verified-token-cache-size}
+ * entries the expired ones are dropped, and if that is not enough, all of them; 0 disables the cache.
+ */
+@Decorator
+@Priority(10)
+public class VerifiedTokenCache implements JWTParser {
+
+    private final JWTParser delegate;
+    private final int maxEntries;
+    private final ConcurrentHashMap<String, JsonWebToken> verified = new ConcurrentHashMap<>();
+
+    @Inject
+    VerifiedTokenCache(@Delegate @Any JWTParser delegate, GadConfig config) {
+        this(delegate, config.auth().verifiedTokenCacheSize());
+    }
+
+    VerifiedTokenCache(JWTParser delegate, int maxEntries) {
+        this.delegate = delegate;
+        this.maxEntries = maxEntries;
+    }
+
+    @Override
+    public JsonWebToken parse(String token) throws ParseException {
+        if (maxEntries <= 0 || token == null) {
+            return delegate.parse(token);
+        }
+        long now = System.currentTimeMillis() / 1000;
+        JsonWebToken jwt = verified.get(token);
+        if (jwt != null) {
+            if (now < jwt.getExpirationTime()) {
+                return jwt;
+            }
+            verified.remove(token, jwt);
+        }
+        jwt = delegate.parse(token);
+        if (now < jwt.getExpirationTime()) {
+            if (verified.size() >= maxEntries) {
+                verified.values().removeIf(cached -> now >= cached.getExpirationTime());
+                if (verified.size() >= maxEntries) {
+                    verified.clear();
+                }
+            }
+            verified.put(token, jwt);
+        }
+        return jwt;
+    }
+
+    // Everything else is passed through unchanged.
+
+    @Override
+    public JsonWebToken parse(String token, JWTAuthContextInfo context) throws ParseException {
+        return delegate.parse(token, context);
+    }
+
+    @Override
+    public JsonWebToken verify(String token, PublicKey key) throws ParseException {
+        return delegate.verify(token, key);
+    }
+
+    @Override
+    public JsonWebToken verify(String token, SecretKey key) throws ParseException {
+        return delegate.verify(token, key);
+    }
+
+    @Override
+    public JsonWebToken verify(String token, String secret) throws ParseException {
+        return delegate.verify(token, secret);
+    }
+
+    @Override
+    public JsonWebToken decrypt(String token, PrivateKey key) throws ParseException {
+        return delegate.decrypt(token, key);
+    }
+
+    @Override
+    public JsonWebToken decrypt(String token, SecretKey key) throws ParseException {
+        return delegate.decrypt(token, key);
+    }
+
+    @Override
+    public JsonWebToken decrypt(String token, String secret) throws ParseException {
+        return delegate.decrypt(token, secret);
+    }
+
+    @Override
+    public JsonWebToken parseOnly(String token) throws ParseException {
+        return delegate.parseOnly(token);
+    }
+}
