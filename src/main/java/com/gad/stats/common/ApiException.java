@@ -30,6 +30,16 @@ public class ApiException extends RuntimeException {
         return new ApiException(401, "Unauthorized", detail, null);
     }
 
+    public static ApiException unavailable(String detail) {
+        return new ApiException(503, "Service unavailable", detail, null);
+    }
+
+    /** Any failure of {@code operation} other than an ApiException becomes a 503 with {@code detail}. */
+    public static <T> io.smallrye.mutiny.Uni<T> unavailableOnFailure(io.smallrye.mutiny.Uni<T> operation, String detail) {
+        return operation.onFailure(failure -> !(failure instanceof ApiException))
+                .transform(failure -> unavailable(detail));
+    }
+
     public int status() {
         return status;
     }

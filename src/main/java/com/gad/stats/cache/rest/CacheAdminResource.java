@@ -81,7 +81,6 @@ public class CacheAdminResource {
     }
 
     private static Uni<Long> unavailableAs503(Uni<Long> operation) {
-        return operation.onFailure(failure -> !(failure instanceof ApiException))
-                .transform(failure -> new ApiException(503, "Service unavailable", "The cache could not be reached", null));
+        return ApiException.unavailableOnFailure(operation, "The cache could not be reached");
     }
 }

@@ -82,10 +82,8 @@ public class StatsResource {
     public Uni<InvalidationResult> invalidateUser(@PathParam("userId") String userId) {
         long id = Params.id("userId", userId);
         Caller.of(identity).requireSelfOrAdmin(id);
-        return stats.invalidate(id)
-                .map(ignored -> new InvalidationResult(id, true))
-                .onFailure(failure -> !(failure instanceof ApiException))
-                .transform(failure -> new ApiException(503, "Service unavailable",
-                        "The cache could not be reached; cached values expire within their TTL", null));
+        return ApiException.unavailableOnFailure(stats.invalidate(id),
+                        "The cache could not be reached; cached values expire within their TTL")
+                .map(ignored -> new InvalidationResult(id, true));
     }
 }
