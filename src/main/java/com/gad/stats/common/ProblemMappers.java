@@ -5,6 +5,7 @@ import java.util.stream.Collectors;
 
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
@@ -13,7 +14,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
-
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.gad.stats.auth.AuthFailureLog;
 
 import io.quarkus.logging.Log;
@@ -77,6 +78,15 @@ public class ProblemMappers {
         }
         String detail = field == null ? "The request body is not valid JSON" : "Invalid value for " + field;
         return problem(Problem.of(400, "Invalid request", detail, field));
+    }
+
+    /**
+     * A JSON body of the wrong shape for a typed parameter (e.g. an array for the login object):
+     * the built-in mapper answers application/json naming internal types, or an empty 400.
+     */
+    @ServerExceptionMapper(priority = Priorities.USER - 1)
+    public Response mismatchedJson(MismatchedInputException e) {
+        return malformedJson(e);
     }
 
     @ServerExceptionMapper

@@ -7,6 +7,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -28,6 +29,8 @@ import io.vertx.core.net.SocketAddress;
 @Path("/api/v1/auth")
 @Tag(name = "auth")
 @PermitAll
+@APIResponse(responseCode = "200", description = "A bearer token",
+        content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TokenResponse.class)))
 @APIResponse(responseCode = "401", description = "Invalid email or password (the same answer for every refusal)",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 @APIResponse(responseCode = "429", description = "Too many attempts from this address or for this email; see Retry-After",
@@ -48,7 +51,7 @@ public class AuthResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Exchange email and password for a bearer token")
-    public Uni<TokenResponse> loginJson(@NotNull @Valid LoginRequest request, HttpServerRequest http) {
+    public Uni<TokenResponse> loginJson(@NotNull @Valid LoginRequest request, @Context HttpServerRequest http) {
         return login.login(plain("email", request.email().strip()), request.password(), clientAddress(http));
     }
 
@@ -57,7 +60,7 @@ public class AuthResource {
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "OAuth2 password grant form (username = email)")
-    public Uni<TokenResponse> loginForm(@RestForm String username, @RestForm String password, HttpServerRequest http) {
+    public Uni<TokenResponse> loginForm(@RestForm String username, @RestForm String password, @Context HttpServerRequest http) {
         String email = plain("username", required("username", username, MAX_EMAIL).strip());
         return login.login(email, required("password", password, MAX_PASSWORD), clientAddress(http));
     }

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * Email + password → RS256 token. Claims: {@code sub} = user id (decimal string), {@code upn} =
@@ -100,12 +101,13 @@ public class LoginService {
                     .map(ignored -> refuse("inactive account", account.id()));
         }
         return users.recordSuccess(account.id())
-                .map(unlocked -> {
+                .chain(unlocked -> {
                     if (!unlocked) {
-                        return refuse("account locked", account.id());
+                        return Uni.createFrom().item(() -> refuse("account locked", account.id()));
                     }
                     count("success");
-                    return issue(account);
+                    // the database answer arrives on the event loop: RSA signing runs on a worker, like bcrypt
+                    return Uni.createFrom().item(() -> issue(account)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
                 });
     }
 

@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
@@ -47,8 +47,7 @@ public class PasswordHasher {
         return Uni.createFrom().item(() -> {
             verifications.increment();
             return matches(password, hash == null ? DUMMY_HASH : hash) && hash != null;
-        })
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     /** A new $2a$ hash; blocking, for start-up and tooling. */

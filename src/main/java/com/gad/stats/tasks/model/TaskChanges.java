@@ -24,6 +24,8 @@ public final class TaskChanges {
             "delegado_usuario_id", "inicio_programado", "fin_programado");
     static final Set<String> REQUIRED_ON_CREATE = Set.of("titulo", "tipo", "delegado_usuario_id");
     private static final Pattern CODIGO = Pattern.compile("[A-Za-z0-9_-]{1,50}");
+    static final OffsetDateTime EARLIEST = OffsetDateTime.parse("1900-01-01T00:00:00Z");
+    static final OffsetDateTime LATEST = OffsetDateTime.parse("9999-12-31T23:59:59.999999Z");
 
     private final Set<String> present = new HashSet<>();
     public String codigo;
@@ -83,8 +85,9 @@ public final class TaskChanges {
             c.present.add(field);
             switch (field) {
                 case "codigo" -> c.codigo = pattern(field, text(field, value, false), CODIGO, "1-50 letters, digits, '-' or '_'");
-                case "titulo" -> c.titulo = length(field, text(field, value, false).trim(), 1, 200);
-                case "descripcion" -> c.descripcion = value.isNull() ? null : length(field, text(field, value, true), 0, 10_000);
+                case "titulo" -> c.titulo = length(field, plain(field, text(field, value, false), false).trim(), 1, 200);
+                case "descripcion" -> c.descripcion = value.isNull() ? null
+                        : length(field, plain(field, text(field, value, true), true), 0, 10_000);
                 case "tipo" -> c.tipo = oneOf(field, text(field, value, false), TIPOS);
                 case "prioridad" -> c.prioridad = (int) integer(field, value, 1, 5);
                 case "estado" -> c.estado = estado(text(field, value, false));
@@ -102,6 +105,26 @@ public final class TaskChanges {
             return value.textValue();
         }
         throw ApiException.badRequest(field, field + " must be a string" + (nullable ? " or null" : ""));
+    }
+
+    /**
+     * Text PostgreSQL can store as sent: no NUL (which it refuses: a 500 before this check) and no
+     * unpaired surrogate (which would be stored as '?'); no control characters either, except
+     * tab and line breaks in multi-line text.
+     */
+    private static String plain(String field, String value, boolean multiLine) {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            boolean allowedControl = multiLine && (ch == '\t' || ch == '\n' || ch == '\r');
+            boolean control = Character.isISOControl(ch) && !allowedControl;
+            boolean unpaired = Character.isHighSurrogate(ch)
+                    ? i + 1 >= value.length() || !Character.isLowSurrogate(value.charAt(++i))
+                    : Character.isLowSurrogate(ch);
+            if (control || unpaired) {
+                throw ApiException.badRequest(field, field + " must not contain control characters or invalid Unicode");
+            }
+        }
+        return value;
     }
 
     private static String length(String field, String value, int min, int max) {
@@ -149,7 +172,12 @@ public final class TaskChanges {
             if (text.length() > 40) {
                 throw new DateTimeParseException("too long", text, 0);
             }
-            return OffsetDateTime.parse(text);
+            OffsetDateTime parsed = OffsetDateTime.parse(text);
+            if (parsed.isBefore(EARLIEST) || parsed.isAfter(LATEST)) {
+                // PostgreSQL stores 4713 BC to 294276 AD: beyond it the insert failed with a 500
+                throw ApiException.badRequest(field, field + " must be between the years 1900 and 9999 (UTC)");
+            }
+            return parsed;
         } catch (DateTimeParseException e) {
             throw ApiException.badRequest(field, field + " must be an ISO-8601 timestamp with offset, e.g. 2025-10-12T08:00:00Z");
         }
