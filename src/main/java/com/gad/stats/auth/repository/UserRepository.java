@@ -17,13 +17,18 @@ public class UserRepository {
         this.pool = pool;
     }
 
-    /** The account with this email (case-insensitive); null when none. */
+    /**
+     * The account with this email (case-insensitive, through ix_usuarios_email_lower); when other
+     * tools stored two spellings of one address, the exact spelling wins. Null when none.
+     */
     public Uni<UserAccount> findByEmail(String email) {
         return pool.preparedQuery("""
                 SELECT id, email, nivel, hashed_password, activo,
                        coalesce(bloqueado_hasta > now(), false) AS locked
                   FROM usuarios
                  WHERE lower(email) = lower($1)
+                 ORDER BY email = $1 DESC, id
+                 LIMIT 1
                 """)
                 .execute(Tuple.of(email))
                 .map(rows -> rows.size() == 0 ? null : toAccount(rows.iterator().next()));
