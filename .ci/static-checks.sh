@@ -25,7 +25,8 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 /usr/bin/python3 -c 'import kubernetes, yaml' >/dev/null 2>&1 || need+=(python3-kubernetes python3-yaml)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
-  apt-get update -qq </dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" </dev/null >/dev/null
+  # RUNLEVEL=1: install only; no package starts a service (prometheus ships one)
+  apt-get update -qq </dev/null && RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${need[@]}" </dev/null >/dev/null
 fi
 
 NODE_PACKAGES="kubernetes-models@5.1.0 yaml@2.9.1 dockerfile-utils@0.16.3"
