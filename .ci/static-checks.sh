@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Static checks of the packaging and observability files; no container engine, no cluster:
 #   - docker-compose.yml: `docker-compose config` (Debian's docker-compose, v1, needs no engine)
-#   - Dockerfiles: the dockerfile-utils linter (npm), plus non-root USER and existing COPY sources
+#   - Dockerfiles: the dockerfile-utils linter (npm), plus non-root USER, and COPY sources that
+#     exist and that .dockerignore lets into the build context
 #   - shell scripts: shellcheck (warnings and errors)
 #   - YAML: yamllint on compose, Kubernetes, Prometheus and Grafana files
 #   - Kubernetes manifests: schema validation (npm kubernetes-models) and a strict unknown-field
@@ -25,7 +26,8 @@ command -v npm >/dev/null 2>&1 || need+=(npm)
 /usr/bin/python3 -c 'import kubernetes, yaml' >/dev/null 2>&1 || need+=(python3-kubernetes python3-yaml)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
-  apt-get update -qq </dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" </dev/null >/dev/null
+  # RUNLEVEL=1: install only; no package starts a service (prometheus ships one)
+  apt-get update -qq </dev/null && RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${need[@]}" </dev/null >/dev/null
 fi
 
 NODE_PACKAGES="kubernetes-models@5.1.0 yaml@2.9.1 dockerfile-utils@0.16.3"
@@ -55,10 +57,18 @@ dockerfiles() {
   for f in src/main/docker/Dockerfile.*; do
     out=$("$NODE_DIR/node_modules/.bin/dockerfile-utils" lint "$f" 2>&1) || ok=1
     if [ -n "$out" ]; then echo "$f:"; echo "$out"; ok=1; fi
+    local allowed pattern
     # runs as a non-root user, and copies only files that this repository or the build produces
     grep -Eq '^USER +1001$' "$f" || { echo "$f: no 'USER 1001'"; ok=1; }
+    # and what it copies is in the build context that .dockerignore lets through
     while read -r src; do
       case $src in target/*) ;; *) [ -e "$src" ] || { echo "$f: COPY source $src does not exist"; ok=1; } ;; esac
+      allowed=1
+      while read -r pattern; do
+        # shellcheck disable=SC2053 # the .dockerignore entry is a glob
+        [[ $src == ${pattern#!} ]] && allowed=0
+      done < <(grep '^!' .dockerignore)
+      [ $allowed = 0 ] || { echo "$f: COPY source $src is excluded by .dockerignore"; ok=1; }
     done < <(grep -E '^COPY ' "$f" | grep -v -- '--from=' | awk '{print $(NF-1)}')
     [ $ok = 0 ] && echo "ok   $f"
   done
