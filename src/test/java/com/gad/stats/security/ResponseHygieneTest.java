@@ -44,7 +44,7 @@ public class ResponseHygieneTest {
             "cross-origin-resource-policy", "same-origin",
             "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
 
-    static final Pattern INTERNALS = Pattern.compile(InputFuzzTest.ERROR_LEAK.pattern() + "|(?i)connection refused|timed? ?out|closed");
+    static final Pattern INTERNALS = Pattern.compile(InputFuzzTest.ERROR_LEAK.pattern() + "|(?i)connection refused|timed? ?out|connection (was |is )?closed|channel closed");
 
     @AfterEach
     void heal() {
