@@ -6,6 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.quarkus.runtime.Startup;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -22,6 +24,7 @@ import io.micrometer.core.instrument.Timer;
  * </ul>
  */
 @ApplicationScoped
+@Startup // meters exist from start, not from the first request
 public class CacheMetrics {
 
     /** The {@code result} tag of {@code gad_cache_requests_total}. */

@@ -6,6 +6,8 @@ import java.time.format.DateTimeFormatter;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.quarkus.runtime.Startup;
+
 import com.gad.stats.stats.model.UserStats;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,6 +21,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /** The statistics aggregation: one SQL statement, one round trip, one row. */
 @ApplicationScoped
+@Startup // meters exist from start, not from the first request
 public class StatsRepository {
 
     /**

@@ -7,6 +7,8 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.quarkus.runtime.Startup;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.gad.stats.auth.Caller;
@@ -31,6 +33,7 @@ import io.smallrye.mutiny.Uni;
  * invalidate expire within their TTL.
  */
 @ApplicationScoped
+@Startup // meters exist from start, not from the first request
 public class TaskService {
 
     private final TaskRepository repository;
@@ -43,6 +46,9 @@ public class TaskService {
         this.cache = cache;
         this.mapper = mapper;
         this.registry = registry;
+        for (String operation : new String[] { "create", "update", "delete" }) {
+            registry.counter("gad.tasks.writes", "operation", operation);
+        }
     }
 
     public Uni<Task> create(Caller caller, TaskChanges c) {
