@@ -63,7 +63,7 @@ public class CacheAside {
         if (!useCache) {
             metrics.count(Result.BYPASS);
             String valueKey = keys.valueKey(key);
-            CacheLog.debug(CacheInfo.BYPASS, valueKey, key.userId());
+            CacheLog.info(CacheInfo.BYPASS, valueKey, key.userId());
             return loader.get()
                     .map(json -> new CachedJson(json, CacheInfo.fromDatabase(CacheInfo.BYPASS, valueKey)));
         }
@@ -115,7 +115,7 @@ public class CacheAside {
             }
             default -> metrics.count(Result.MISS);
         }
-        CacheLog.debug(lookup.outcome().name().toLowerCase(), lookup.key(), key.userId());
+        CacheLog.info(lookup.outcome().name().toLowerCase(), lookup.key(), key.userId());
     }
 
     private static CachedJson hit(CacheLookup lookup) {
@@ -187,7 +187,7 @@ public class CacheAside {
         return store.write(key, lookup, json)
                 .invoke(stored -> {
                     metrics.operation("write", start, true);
-                    CacheLog.debug(stored ? "set" : "set_skipped_invalidated", lookup.key(), key.userId());
+                    CacheLog.info(stored ? "set" : "set_skipped_invalidated", lookup.key(), key.userId());
                 })
                 .onFailure().recoverWithItem(failure -> {
                     metrics.operation("write", start, false);

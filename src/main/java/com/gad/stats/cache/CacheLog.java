@@ -5,8 +5,10 @@ import org.jboss.logging.MDC;
 
 /**
  * One log line per cache operation, with the key, result and user as structured fields (MDC),
- * so JSON logs carry them as separate attributes. Hits, misses and sets log at DEBUG (a busy
- * instance serves tens of thousands a second); failures at WARN. Values and tokens are never logged.
+ * so JSON logs carry them as separate attributes. Every hit, miss, set and invalidation logs at
+ * INFO, failures at WARN; production writes them asynchronously (quarkus.log.console.async), and an
+ * instance whose log pipeline cannot take one line per request raises this category to WARN.
+ * Values and tokens are never logged.
  */
 final class CacheLog {
 
@@ -15,14 +17,10 @@ final class CacheLog {
     private CacheLog() {
     }
 
-    static void debug(String result, String key, long userId) {
-        if (LOG.isDebugEnabled()) {
-            log(Logger.Level.DEBUG, result, key, userId, null);
-        }
-    }
-
     static void info(String result, String key, long userId) {
-        log(Logger.Level.INFO, result, key, userId, null);
+        if (LOG.isInfoEnabled()) {
+            log(Logger.Level.INFO, result, key, userId, null);
+        }
     }
 
     static void warn(String result, String key, long userId, Throwable failure) {

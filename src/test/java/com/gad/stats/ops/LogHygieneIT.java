@@ -18,8 +18,8 @@ import io.restassured.path.json.JsonPath;
 /**
  * {@link LogHygieneTest} against the packaged application in the prod profile: the entries are the
  * JSON lines it writes (to the file the integration-test launcher captures), so this also checks
- * that production logs are JSON with the cache fields as separate attributes. Hits, misses and sets
- * log at DEBUG, below the production level; invalidations log at INFO.
+ * that production logs are JSON with the cache fields as separate attributes, hits, misses, sets and
+ * invalidations included.
  */
 @QuarkusIntegrationTest
 public class LogHygieneIT extends LogHygieneTest {
@@ -45,11 +45,6 @@ public class LogHygieneIT extends LogHygieneTest {
             entries.add(new LogEntry(json.getString("level"), line, mdc == null ? Map.of() : Map.copyOf(mdc)));
         }
         return entries;
-    }
-
-    @Override
-    protected boolean debugVisible() {
-        return false;
     }
 
     private static long size(Path log) {
