@@ -26,8 +26,7 @@ public class RedisOutageTest {
 
     @AfterEach
     void heal() {
-        LocalServicesResource.redis().start();
-        LocalServicesResource.postgresProxy().restore();
+        com.gad.stats.support.Api.healBackends();
     }
 
     @Test

@@ -55,10 +55,8 @@ public class FaultTest {
 
     @AfterEach
     void heal() {
-        LocalServicesResource.redis().start();
-        LocalServicesResource.redisProxy().restore();
-        LocalServicesResource.postgresProxy().restore();
         guard.reset();
+        com.gad.stats.support.Api.healBackends();
     }
 
     record Timed(int status, int total, String reason, long millis) {

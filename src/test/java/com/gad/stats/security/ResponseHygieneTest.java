@@ -48,8 +48,7 @@ public class ResponseHygieneTest {
 
     @AfterEach
     void heal() {
-        LocalServicesResource.redis().start();
-        LocalServicesResource.postgresProxy().restore();
+        com.gad.stats.support.Api.healBackends();
     }
 
     static RawHttp.Response send(String method, String path, String token, String contentType, byte[] body) {
