@@ -35,9 +35,11 @@ PGUSER=${PGUSER:-postgres}
 REDIS_HOST=${BENCH_REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${BENCH_REDIS_PORT:-6379}
 PREFIX=${BENCH_PREFIX:-gadbench:}
-# What the JVM picks by itself in a container limited to ~256 MiB and < 2 CPUs (SerialGC, heap 1/4 of
-# the limit); without them it sizes the heap from this 24 GiB machine (G1, up to 6 GiB).
-JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m}
+# Container-like memory settings: what the JVM picks by itself in a container limited to ~256 MiB
+# (SerialGC, heap 1/4 of the limit), plus returning freed native memory (glibc arenas, JIT arenas)
+# to the OS. Without them the JVM sizes its heap from this 24 GiB machine (G1, up to 6 GiB).
+JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:TrimNativeHeapInterval=5000}
+MALLOC_ARENAS=${BENCH_MALLOC_ARENA_MAX:-2}
 APPCDS=${BENCH_APPCDS:-0}               # 1 = build with quarkus.package.jar.appcds.enabled and use the archive
 MAX_LOAD=${BENCH_MAX_LOAD:-1.5}         # wait (up to BENCH_QUIET_WAIT s) for the 1-min load average to fall below
 QUIET_WAIT=${BENCH_QUIET_WAIT:-300}
@@ -135,7 +137,7 @@ start_service() { # $1 = log file; sets SVC_PID and READY_MS
   REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
   MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
   SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
-  QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$PORT \
+  QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$PORT MALLOC_ARENA_MAX=$MALLOC_ARENAS \
     bash -c 'cd "$1" && exec java $2 -jar quarkus-run.jar' _ "$APP" "$JAVA_OPTS" >"$1" 2>&1 &
   SVC_PID=$!
   for _ in $(seq 1 1200); do
@@ -217,7 +219,7 @@ for n in 1 2 3; do
 done
 curl -s "http://127.0.0.1:$PORT/q/health/ready" > "$RUN/ready.json" || true
 cat > "$RUN/service.json" <<EOF
-{"started_in_s": "${started_in}", "ready_wall_ms": ${ready_ms}, "ready_cpu_ms": ${READY_CPU_MS}, "rss_idle_mb": ${rss_idle}, "java_opts": "${JAVA_OPTS}"}
+{"started_in_s": "${started_in}", "ready_wall_ms": ${ready_ms}, "ready_cpu_ms": ${READY_CPU_MS}, "rss_idle_mb": ${rss_idle}, "java_opts": "${JAVA_OPTS}", "malloc_arena_max": "${MALLOC_ARENAS}"}
 EOF
 
 metrics() { curl -s "http://127.0.0.1:$PORT/q/metrics" | grep '^gad_cache_requests_total' > "$RUN/metrics-$1.txt" || true; }

@@ -182,7 +182,8 @@ for n in (1, 2, 3):
 first_desc = ", ".join("hit" if f.get("hit") else str(f.get("reason", f)) for f in first)
 w(f"Service: `started in` {service.get('started_in_s', '?')} s (ready on HTTP {service.get('ready_wall_ms', '?')} ms "
   f"after `java -jar`, having used {service.get('ready_cpu_ms', '?')} ms of CPU, all threads), RSS idle {service.get('rss_idle_mb', '?')} MB, after load {after.get('rss_after_mb', '?')} MB"
-  f"{', JVM options `' + service['java_opts'] + '`' if service.get('java_opts') else ', no JVM options'}. "
+  f"{', JVM options `' + service['java_opts'] + '`' if service.get('java_opts') else ', no JVM options'}"
+  f"{', MALLOC_ARENA_MAX=' + service['malloc_arena_max'] if service.get('malloc_arena_max') else ''}. "
   f"First three requests after start: {first_desc}.")
 if writer:
     w("")
