@@ -38,7 +38,9 @@ PREFIX=${BENCH_PREFIX:-gadbench:}
 # Container-like memory settings: what the JVM picks by itself in a container limited to ~256 MiB
 # (SerialGC, heap 1/4 of the limit), plus returning freed native memory (glibc arenas, JIT arenas)
 # to the OS. Without them the JVM sizes its heap from this 24 GiB machine (G1, up to 6 GiB).
-JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:TrimNativeHeapInterval=5000}
+# MetaspaceSize: the default 20 MB high-water mark made two full GCs ("Metadata GC Threshold",
+# 30-75 ms) during start-up.
+JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:MetaspaceSize=64m -XX:TrimNativeHeapInterval=5000}
 MALLOC_ARENAS=${BENCH_MALLOC_ARENA_MAX:-2}
 APPCDS=${BENCH_APPCDS:-0}               # 1 = build with quarkus.package.jar.appcds.enabled and use the archive
 MAX_LOAD=${BENCH_MAX_LOAD:-1.5}         # wait (up to BENCH_QUIET_WAIT s) for the 1-min load average to fall below
@@ -138,7 +140,7 @@ start_service() { # $1 = log file; sets SVC_PID and READY_MS
   MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
   SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
   QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$PORT MALLOC_ARENA_MAX=$MALLOC_ARENAS \
-    bash -c 'cd "$1" && exec java $2 -jar quarkus-run.jar' _ "$APP" "$JAVA_OPTS" >"$1" 2>&1 &
+    bash -c 'cd "$1" && exec java $2 -Xlog:gc:file="$3" -jar quarkus-run.jar' _ "$APP" "$JAVA_OPTS" "$ROOT/${1%.log}-gc.log" >"$1" 2>&1 &
   SVC_PID=$!
   for _ in $(seq 1 1200); do
     if curl -fs -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; then
@@ -240,8 +242,8 @@ HIT="days=$WINDOW"
 MISS="days=$WINDOW&use_cache=false"
 
 # ---- scenario 1: cache hits ---------------------------------------------------------------------
-log "warm-up (hits, primes the working set of $WORKING_SET users)"
-wrk_run warmup-hit 4 tokens-hot.txt "$HIT" "$WARMUP"
+log "warm-up (hits at the same concurrency: primes the working set of $WORKING_SET users, the JIT and the Redis pool)"
+wrk_run warmup-hit "$CONNECTIONS" tokens-hot.txt "$HIT" "$WARMUP"
 wrk_run hit-c$CONNECTIONS "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION"
 wrk_run hit-c1 1 tokens-hot.txt "$HIT" "$DURATION"
 
@@ -256,7 +258,7 @@ WRITER_PID=""
 
 # ---- scenario 2: misses -------------------------------------------------------------------------
 log "warm-up (misses)"
-wrk_run warmup-miss 4 tokens-all.txt "$MISS" "$WARMUP"
+wrk_run warmup-miss "$CONNECTIONS" tokens-all.txt "$MISS" "$WARMUP"
 wrk_run miss-c$CONNECTIONS "$CONNECTIONS" tokens-all.txt "$MISS" "$DURATION"
 wrk_run miss-c1 1 tokens-all.txt "$MISS" "$DURATION"
 wrk_run miss-heavy-c1 1 tokens-heavy.txt "$MISS" "$DURATION"
