@@ -4,6 +4,7 @@
 #   bench/run.sh                 full run (10,000 users, 1,000,000 tasks; a few minutes)
 #   bench/run.sh --smoke         tiny data set, 1-2 s per scenario: checks the harness works
 #   BENCH_DURATION=30 bench/run.sh --reseed
+#   BENCH_APPCDS=1 bench/run.sh --build --readme   (the run behind README's table)
 #
 # It seeds PostgreSQL (database $BENCH_DB, re-seeded only when the parameters or the day change),
 # starts target/quarkus-app/quarkus-run.jar against it and the machine's Redis (keys under
@@ -48,6 +49,7 @@ QUIET_WAIT=${BENCH_QUIET_WAIT:-300}
 RESULTS=${BENCH_RESULTS:-bench/results/latest.md}
 WORK=${BENCH_WORK:-bench/.work}
 RESEED=0
+README_UPDATE=0
 BUILD=auto
 SMOKE=0
 
@@ -57,7 +59,8 @@ for arg in "$@"; do
     --reseed) RESEED=1 ;;
     --build) BUILD=yes ;;
     --no-build) BUILD=no ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --readme) README_UPDATE=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -328,3 +331,6 @@ mkdir -p "$(dirname "$RESULTS")"
 "$PY" bench/lib/report.py "$RUN" "$CONNECTIONS" > "$RESULTS"
 cat "$RESULTS"
 log "results written to $RESULTS (raw outputs in $RUN)"
+if [ "$README_UPDATE" = 1 ] && [ "$SMOKE" = 0 ]; then
+  "$PY" bench/lib/readme-table.py README.md "$RESULTS" && log "README.md's latest results updated"
+fi
