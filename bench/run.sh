@@ -4,6 +4,7 @@
 #   bench/run.sh                 full run (10,000 users, 1,000,000 tasks; a few minutes)
 #   bench/run.sh --smoke         tiny data set, 1-2 s per scenario: checks the harness works
 #   BENCH_DURATION=30 bench/run.sh --reseed
+#   BENCH_APPCDS=1 bench/run.sh --build --readme   (the run behind README's table)
 #
 # It seeds PostgreSQL (database $BENCH_DB, re-seeded only when the parameters or the day change),
 # starts target/quarkus-app/quarkus-run.jar against it and the machine's Redis (keys under
@@ -35,15 +36,20 @@ PGUSER=${PGUSER:-postgres}
 REDIS_HOST=${BENCH_REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${BENCH_REDIS_PORT:-6379}
 PREFIX=${BENCH_PREFIX:-gadbench:}
-# What the JVM picks by itself in a container limited to ~256 MiB and < 2 CPUs (SerialGC, heap 1/4 of
-# the limit); without them it sizes the heap from this 24 GiB machine (G1, up to 6 GiB).
-JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m}
+# Container-like memory settings: what the JVM picks by itself in a container limited to ~256 MiB
+# (SerialGC, heap 1/4 of the limit), plus returning freed native memory (glibc arenas, JIT arenas)
+# to the OS. Without them the JVM sizes its heap from this 24 GiB machine (G1, up to 6 GiB).
+# MetaspaceSize: the default 20 MB high-water mark made two full GCs ("Metadata GC Threshold",
+# 30-75 ms) during start-up.
+JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:MetaspaceSize=64m -XX:TrimNativeHeapInterval=5000}
+MALLOC_ARENAS=${BENCH_MALLOC_ARENA_MAX:-2}
 APPCDS=${BENCH_APPCDS:-0}               # 1 = build with quarkus.package.jar.appcds.enabled and use the archive
 MAX_LOAD=${BENCH_MAX_LOAD:-1.5}         # wait (up to BENCH_QUIET_WAIT s) for the 1-min load average to fall below
 QUIET_WAIT=${BENCH_QUIET_WAIT:-300}
 RESULTS=${BENCH_RESULTS:-bench/results/latest.md}
 WORK=${BENCH_WORK:-bench/.work}
 RESEED=0
+README_UPDATE=0
 BUILD=auto
 SMOKE=0
 
@@ -53,7 +59,8 @@ for arg in "$@"; do
     --reseed) RESEED=1 ;;
     --build) BUILD=yes ;;
     --no-build) BUILD=no ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --readme) README_UPDATE=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -135,8 +142,8 @@ start_service() { # $1 = log file; sets SVC_PID and READY_MS
   REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
   MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
   SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
-  QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$PORT \
-    bash -c 'cd "$1" && exec java $2 -jar quarkus-run.jar' _ "$APP" "$JAVA_OPTS" >"$1" 2>&1 &
+  QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$PORT MALLOC_ARENA_MAX=$MALLOC_ARENAS \
+    bash -c 'cd "$1" && exec java $2 -Xlog:gc:file="$3" -jar quarkus-run.jar' _ "$APP" "$JAVA_OPTS" "$ROOT/${1%.log}-gc.log" >"$1" 2>&1 &
   SVC_PID=$!
   for _ in $(seq 1 1200); do
     if curl -fs -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; then
@@ -217,7 +224,7 @@ for n in 1 2 3; do
 done
 curl -s "http://127.0.0.1:$PORT/q/health/ready" > "$RUN/ready.json" || true
 cat > "$RUN/service.json" <<EOF
-{"started_in_s": "${started_in}", "ready_wall_ms": ${ready_ms}, "ready_cpu_ms": ${READY_CPU_MS}, "rss_idle_mb": ${rss_idle}, "java_opts": "${JAVA_OPTS}"}
+{"started_in_s": "${started_in}", "ready_wall_ms": ${ready_ms}, "ready_cpu_ms": ${READY_CPU_MS}, "rss_idle_mb": ${rss_idle}, "java_opts": "${JAVA_OPTS}", "malloc_arena_max": "${MALLOC_ARENAS}"}
 EOF
 
 metrics() { curl -s "http://127.0.0.1:$PORT/q/metrics" | grep '^gad_cache_requests_total' > "$RUN/metrics-$1.txt" || true; }
@@ -238,8 +245,8 @@ HIT="days=$WINDOW"
 MISS="days=$WINDOW&use_cache=false"
 
 # ---- scenario 1: cache hits ---------------------------------------------------------------------
-log "warm-up (hits, primes the working set of $WORKING_SET users)"
-wrk_run warmup-hit 4 tokens-hot.txt "$HIT" "$WARMUP"
+log "warm-up (hits at the same concurrency: primes the working set of $WORKING_SET users, the JIT and the Redis pool)"
+wrk_run warmup-hit "$CONNECTIONS" tokens-hot.txt "$HIT" "$WARMUP"
 wrk_run hit-c$CONNECTIONS "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION"
 wrk_run hit-c1 1 tokens-hot.txt "$HIT" "$DURATION"
 
@@ -254,7 +261,7 @@ WRITER_PID=""
 
 # ---- scenario 2: misses -------------------------------------------------------------------------
 log "warm-up (misses)"
-wrk_run warmup-miss 4 tokens-all.txt "$MISS" "$WARMUP"
+wrk_run warmup-miss "$CONNECTIONS" tokens-all.txt "$MISS" "$WARMUP"
 wrk_run miss-c$CONNECTIONS "$CONNECTIONS" tokens-all.txt "$MISS" "$DURATION"
 wrk_run miss-c1 1 tokens-all.txt "$MISS" "$DURATION"
 wrk_run miss-heavy-c1 1 tokens-heavy.txt "$MISS" "$DURATION"
@@ -324,3 +331,6 @@ mkdir -p "$(dirname "$RESULTS")"
 "$PY" bench/lib/report.py "$RUN" "$CONNECTIONS" > "$RESULTS"
 cat "$RESULTS"
 log "results written to $RESULTS (raw outputs in $RUN)"
+if [ "$README_UPDATE" = 1 ] && [ "$SMOKE" = 0 ]; then
+  "$PY" bench/lib/readme-table.py README.md "$RESULTS" && log "README.md's latest results updated"
+fi

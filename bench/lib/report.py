@@ -182,8 +182,25 @@ for n in (1, 2, 3):
 first_desc = ", ".join("hit" if f.get("hit") else str(f.get("reason", f)) for f in first)
 w(f"Service: `started in` {service.get('started_in_s', '?')} s (ready on HTTP {service.get('ready_wall_ms', '?')} ms "
   f"after `java -jar`, having used {service.get('ready_cpu_ms', '?')} ms of CPU, all threads), RSS idle {service.get('rss_idle_mb', '?')} MB, after load {after.get('rss_after_mb', '?')} MB"
-  f"{', JVM options `' + service['java_opts'] + '`' if service.get('java_opts') else ', no JVM options'}. "
+  f"{', JVM options `' + service['java_opts'] + '`' if service.get('java_opts') else ', no JVM options'}"
+  f"{', MALLOC_ARENA_MAX=' + service['malloc_arena_max'] if service.get('malloc_arena_max') else ''}. "
   f"First three requests after start: {first_desc}.")
+gc = [l for l in (read("service-gc.log") or "").splitlines() if "Pause" in l]
+if gc:
+    pauses = []
+    for l in gc:
+        m = re.search(r"([0-9.]+)ms$", l.strip())
+        if m:
+            pauses.append((float(m.group(1)), "Full" in l))
+    full = [p for p, f in pauses if f]
+    w("")
+    w(f"GC (whole run): {len(pauses)} pauses, longest {max(p for p, _ in pauses):.1f} ms, "
+      f"{sum(p for p, _ in pauses):.0f} ms in all; {len(full)} full collections"
+      f"{' (longest ' + format(max(full), '.1f') + ' ms)' if full else ''}.")
+errors_logged = len(re.findall(r"cache error key=", read("service.log") or ""))
+w("")
+w(f"Redis calls that failed or passed the {read('redis_timeout', '50ms')} timeout and were answered from PostgreSQL "
+  f"instead (`cache_unavailable`): {errors_logged} in the whole run.")
 if writer:
     w("")
     w(f"Mixed scenario: {writer.get('writes')} writes ({writer.get('writes_per_s')}/s) by SQL into `tareas`, each "

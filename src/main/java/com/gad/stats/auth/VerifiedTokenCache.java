@@ -38,7 +38,11 @@ public class VerifiedTokenCache implements JWTParser {
 
     private final JWTParser delegate;
     private final int maxEntries;
-    private final ConcurrentHashMap<String, JsonWebToken> verified = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+
+    /** {@code exp} is kept beside the token: reading it from the claims costs a lookup and a conversion. */
+    private record Verified(JsonWebToken jwt, long exp) {
+    }
 
     @Inject
     VerifiedTokenCache(@Delegate @Any JWTParser delegate, GadConfig config) {
@@ -56,22 +60,23 @@ public class VerifiedTokenCache implements JWTParser {
             return delegate.parse(token);
         }
         long now = System.currentTimeMillis() / 1000;
-        JsonWebToken jwt = verified.get(token);
-        if (jwt != null) {
-            if (now < jwt.getExpirationTime()) {
-                return jwt;
+        Verified cached = verified.get(token);
+        if (cached != null) {
+            if (now < cached.exp()) {
+                return cached.jwt();
             }
-            verified.remove(token, jwt);
+            verified.remove(token, cached);
         }
-        jwt = delegate.parse(token);
-        if (now < jwt.getExpirationTime()) {
+        JsonWebToken jwt = delegate.parse(token);
+        long exp = jwt.getExpirationTime();
+        if (now < exp) {
             if (verified.size() >= maxEntries) {
-                verified.values().removeIf(cached -> now >= cached.getExpirationTime());
+                verified.values().removeIf(entry -> now >= entry.exp());
                 if (verified.size() >= maxEntries) {
                     verified.clear();
                 }
             }
-            verified.put(token, jwt);
+            verified.put(token, new Verified(jwt, exp));
         }
         return jwt;
     }
