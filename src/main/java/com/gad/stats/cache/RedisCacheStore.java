@@ -57,14 +57,38 @@ public class RedisCacheStore {
         this.ttlSeconds = config.cache().ttl().toSeconds();
     }
 
+    /**
+     * Returns the user's generation, creating it when there is none. Readers that find no
+     * generation take one before querying the database, so concurrent first misses of one user
+     * agree on it and all of their write-backs are stored (a generation first created by a
+     * write-back would make the others look invalidated). One extra round trip, only for a user's
+     * first read (or after the generation was evicted or deleted).
+     */
+    static final String INIT_GENERATION_SCRIPT = """
+            local cur = redis.call('GET', KEYS[1])
+            if cur then return cur end
+            redis.call('SET', KEYS[1], ARGV[1])
+            return ARGV[1]
+            """;
+
     /** MGET of the user's generation and the value: one round trip, one Cluster slot. */
     public Uni<CacheLookup> read(CacheKey cacheKey) {
         String valueKey = keys.valueKey(cacheKey);
+        String generationKey = keys.generationKey(cacheKey.userId());
         Request mget = Request.cmd(Command.MGET)
-                .arg(keys.generationKey(cacheKey.userId()))
+                .arg(generationKey)
                 .arg(valueKey);
         return send(mget)
-                .map(reply -> lookup(valueKey, reply));
+                .map(reply -> lookup(valueKey, reply))
+                .chain(lookup -> lookup.generation() != null ? Uni.createFrom().item(lookup) : withGeneration(lookup, generationKey));
+    }
+
+    private Uni<CacheLookup> withGeneration(CacheLookup lookup, String generationKey) {
+        return send(Request.cmd(Command.EVAL).arg(INIT_GENERATION_SCRIPT).arg(1).arg(generationKey).arg(freshGeneration()))
+                .map(generation -> new CacheLookup(lookup.key(), lookup.outcome(), generation.toString(StandardCharsets.US_ASCII),
+                        null))
+                // without it the write-back still works: it creates the generation itself
+                .onFailure().recoverWithItem(lookup);
     }
 
     /** Stores the JSON under the generation the lookup saw; true when stored. */
