@@ -41,7 +41,7 @@ PREFIX=${BENCH_PREFIX:-gadbench:}
 # to the OS. Without them the JVM sizes its heap from this 24 GiB machine (G1, up to 6 GiB).
 # MetaspaceSize: the default 20 MB high-water mark made two full GCs ("Metadata GC Threshold",
 # 30-75 ms) during start-up.
-JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:MetaspaceSize=64m -XX:TrimNativeHeapInterval=5000}
+JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:MetaspaceSize=64m -XX:TrimNativeHeapInterval=1000}
 MALLOC_ARENAS=${BENCH_MALLOC_ARENA_MAX:-2}
 APPCDS=${BENCH_APPCDS:-0}               # 1 = build with quarkus.package.jar.appcds.enabled and use the archive
 MAX_LOAD=${BENCH_MAX_LOAD:-1.5}         # wait (up to BENCH_QUIET_WAIT s) for the 1-min load average to fall below
@@ -267,8 +267,10 @@ wrk_run miss-c1 1 tokens-all.txt "$MISS" "$DURATION"
 wrk_run miss-heavy-c1 1 tokens-heavy.txt "$MISS" "$DURATION"
 
 rss_after=$(rss_mb)
-log "RSS after load ${rss_after} MB"
-echo "{\"rss_after_mb\": $rss_after}" > "$RUN/service-after.json"
+sleep 5
+rss_settled=$(rss_mb)
+log "RSS after load ${rss_after} MB, 5 s later ${rss_settled} MB"
+echo "{\"rss_after_mb\": $rss_after, \"rss_settled_mb\": $rss_settled}" > "$RUN/service-after.json"
 curl -s "http://127.0.0.1:$PORT/q/metrics" > "$RUN/metrics-final.txt" || true
 stop_service
 

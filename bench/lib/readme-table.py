@@ -7,6 +7,6 @@ readme, results = sys.argv[1], sys.argv[2]
 text = open(readme).read()
 table = open(results).read().strip().split("\n", 1)[1].strip()   # drop the file's own title
 start = text.index("### Latest results\n") + len("### Latest results\n")
-end = text.index("### What the profiles showed", start)
+end = text.index("\n### ", start) + 1   # up to the next subsection
 text = text[:start] + "\n" + table + "\n\n" + text[end:]
 open(readme, "w").write(text)
