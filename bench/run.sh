@@ -161,6 +161,15 @@ stop_service() {
   kill "$SVC_PID"; wait "$SVC_PID" 2>/dev/null || true; SVC_PID=""
 }
 rss_mb() { awk '/VmRSS/{printf "%.1f", $2/1024}' "/proc/$SVC_PID/status"; }
+migrate() { # the production one-shot migration (README "Schema"): migrate, then exit
+  DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD= \
+  REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
+  MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
+  SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
+  DB_MIGRATE=true QUARKUS_INIT_AND_EXIT=true QUARKUS_HTTP_PORT=0 \
+    bash -c 'cd "$1" && exec java -jar quarkus-run.jar' _ "$APP" > "$RUN/migrate.log" 2>&1 \
+    || { echo "migration failed; see $RUN/migrate.log" >&2; tail -20 "$RUN/migrate.log" >&2; exit 1; }
+}
 
 # ---- data set -----------------------------------------------------------------------------------
 SIGNATURE="gad-bench users=$USERS tasks=$TASKS days=$DAYS zipf=$ZIPF_S/$ZIPF_Q seeded=$(date -u +%F)"
@@ -168,9 +177,8 @@ current=$(psql -d postgres -tAc "SELECT shobj_description(oid, 'pg_database') FR
 if [ "$RESEED" = 1 ] || [ "$current" != "$SIGNATURE" ]; then
   log "seeding $DB: $USERS users, $TASKS tasks over $DAYS days"
   psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$DB\"" -c "CREATE DATABASE \"$DB\""
-  log "starting the service once on the empty database (Flyway migrates)"
-  start_service "$RUN/service-migrate.log"
-  stop_service
+  log "migrating the empty database"
+  migrate
   t0=$(date +%s)
   psql -q -d "$DB" -v users="$USERS" -v tasks="$TASKS" -v days="$DAYS" \
        -v zipf_s="$ZIPF_S" -v zipf_q="$ZIPF_Q" -f bench/seed.sql
@@ -178,7 +186,8 @@ if [ "$RESEED" = 1 ] || [ "$current" != "$SIGNATURE" ]; then
   psql -q -d postgres -c "COMMENT ON DATABASE \"$DB\" IS '$SIGNATURE'"
   log "seeded in $(cat "$RUN/seed_seconds") s"
 else
-  log "reusing $DB ($SIGNATURE)"
+  log "reusing $DB ($SIGNATURE); applying any new migration"
+  migrate
 fi
 psql -tA -d "$DB" -F ' ' -c "SELECT count(*) FROM usuarios" -c "SELECT count(*) FROM tareas" \
      -c "SELECT count(*) FROM tareas WHERE deleted_at IS NULL AND created_at >= now() - make_interval(days => $WINDOW)" \
@@ -251,9 +260,11 @@ wrk_run hit-c$CONNECTIONS "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION"
 wrk_run hit-c1 1 tokens-hot.txt "$HIT" "$DURATION"
 
 # ---- scenario 3: mixed reads and writes with invalidation ------------------------------------------
-log "mixed: reads at $CONNECTIONS connections, $WRITE_RATE writes/s (SQL + invalidate endpoint)"
+log "mixed: reads at $CONNECTIONS connections, $WRITE_RATE writes/s through the tasks API"
+# The writer creates and deletes tasks as a supervisor (user 1) and moves them as their delegado.
+"$PY" bench/lib/tokens.py "$WORK/privateKey.pem" "${JWT_ISSUER:-gad-stats}" "$RUN/tokens-supervisor.txt" supervisor 7200 1
 "$PY" bench/lib/writer.py "$PORT" "$RUN/tokens-hot.txt" "$RUN/stats.sql" "dbname=$DB host=$PGHOST port=$PGPORT user=$PGUSER" \
-  "$WINDOW" "$DURATION" "$WRITE_RATE" "$RUN/writer.json" > "$RUN/writer.txt" 2>&1 &
+  "$WINDOW" "$DURATION" "$WRITE_RATE" "$RUN/writer.json" "$RUN/tokens-supervisor.txt" > "$RUN/writer.txt" 2>&1 &
 WRITER_PID=$!
 wrk_run mixed-c$CONNECTIONS "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION"
 wait "$WRITER_PID" || log "writer failed: $(tail -3 "$RUN/writer.txt")"

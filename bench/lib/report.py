@@ -163,7 +163,7 @@ for title, name, conns, ceiling_title, ceiling_name, parser in scenarios:
     if rate is not None:
         notes.append(f"hit rate {rate * 100:.1f} %")
     if name.startswith("mixed") and writer:
-        notes.append(f"{writer.get('writes_per_s')} writes/s, stale reads after invalidate "
+        notes.append(f"{writer.get('writes_per_s')} writes/s, stale reads after a write "
                      f"{writer.get('stale')}/{writer.get('checks')}")
     if s["errors"]:
         notes.append("errors " + ", ".join(f"{k} {v}" for k, v in s["error_detail"].items() if v))
@@ -204,8 +204,9 @@ w(f"Redis calls that failed or passed the {read('redis_timeout', '50ms')} timeou
   f"instead (`cache_unavailable`): {errors_logged} in the whole run.")
 if writer:
     w("")
-    w(f"Mixed scenario: {writer.get('writes')} writes ({writer.get('writes_per_s')}/s) by SQL into `tareas`, each "
-      f"followed by `POST /api/v1/stats/invalidate/user/{{id}}` and a read; that read was checked against the "
+    w(f"Mixed scenario: {writer.get('writes')} writes ({writer.get('writes_per_s')}/s, {writer.get('write_errors')} failed) "
+      f"through the tasks API (POST, PATCH estado, DELETE; each invalidates after commit), each followed by a read; "
+      f"that read was checked against the "
       f"database: {writer.get('stale')} stale of {writer.get('checks')} (sources {writer.get('read_sources')}); "
       f"write → fresh read p50 {writer.get('write_to_fresh_read_ms_p50')} ms, p99 "
       f"{writer.get('write_to_fresh_read_ms_p99')} ms.")

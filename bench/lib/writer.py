@@ -2,15 +2,16 @@
 """Scenario 3 writer: task writes that invalidate, and a staleness check after each one.
 
 While wrk reads the working set, this loop, at a fixed rate, picks a user of the working set and
-  1. writes one of its tasks with SQL straight into `tareas` (insert a task, move one of the
-     tasks it inserted programada -> en_curso -> finalizada, or soft-delete one),
-  2. calls POST /api/v1/stats/invalidate/user/{id} (the O(1) invalidation the write path uses),
-  3. reads GET /api/v1/stats/user/{id}?days=D (cache allowed) and compares its figures with the
+  1. writes one of its tasks through the tasks API, whose writes invalidate the user's cache
+     after commit: POST /api/v1/tasks (as a supervisor), PATCH /api/v1/tasks/{id} with the next
+     estado programada -> en_curso -> finalizada (as the delegado, an efectivo), or
+     DELETE /api/v1/tasks/{id} (as a supervisor);
+  2. reads GET /api/v1/stats/user/{id}?days=D (cache allowed) and compares its figures with the
      aggregation run on the database right then: different figures = a stale read.
-Only rows it inserted (codigo 'BW-...') are changed, and they are deleted at the end, so the
-seeded data set is left as it was.
+Only tasks it created (codigo 'BW-...') are changed, and they are deleted with SQL at the end, so
+the seeded data set is left as it was.
 
-Usage: writer.py PORT TOKENS_FILE STATS_SQL_FILE DSN DAYS SECONDS RATE OUT_JSON
+Usage: writer.py PORT TOKENS_FILE STATS_SQL_FILE DSN DAYS SECONDS RATE OUT_JSON SUPERVISOR_TOKEN_FILE
 """
 import http.client
 import json
@@ -24,13 +25,15 @@ FIELDS = ("total", "completadas", "en_progreso", "programadas", "canceladas", "p
 
 
 def main():
-    port, tokens_file, sql_file, dsn, days, seconds, rate, out_file = sys.argv[1:9]
+    port, tokens_file, sql_file, dsn, days, seconds, rate, out_file, supervisor_file = sys.argv[1:10]
     days, seconds, rate = int(days), float(seconds), float(rate)
     users = []
     with open(tokens_file) as f:
         for line in f:
             uid, token = line.split()
             users.append((int(uid), token))
+    with open(supervisor_file) as f:
+        supervisor = f.read().split()[1]
     with open(sql_file) as f:
         stats_sql = f.read().replace("$1", "%(uid)s").replace("$2", "%(days)s")
 
@@ -40,13 +43,17 @@ def main():
     cur.execute("DELETE FROM tareas WHERE codigo LIKE 'BW-%%'")
     http_conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
 
-    def call(method, path, token):
-        http_conn.request(method, path, headers={"Authorization": "Bearer " + token, "Content-Length": "0"})
+    def call(method, path, token, body=None):
+        payload = b"" if body is None else json.dumps(body).encode()
+        headers = {"Authorization": "Bearer " + token, "Content-Length": str(len(payload))}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        http_conn.request(method, path, body=payload, headers=headers)
         resp = http_conn.getresponse()
         return resp.status, resp.read()
 
     mine = {}            # user id -> [(task id, estado)] of the tasks this run inserted
-    result = {"writes": 0, "invalidate_errors": 0, "read_errors": 0, "checks": 0, "stale": 0,
+    result = {"writes": 0, "write_errors": 0, "read_errors": 0, "checks": 0, "stale": 0,
               "stale_examples": [], "read_sources": {}, "write_to_fresh_read_ms": []}
     seq = 0
     start = time.monotonic()
@@ -64,29 +71,27 @@ def main():
         movable = [t for t in tasks if t[1] in ("programada", "en_curso")]
         if op >= 8 and tasks:                                    # soft delete
             task_id, _ = tasks.pop(0)
-            cur.execute("UPDATE tareas SET deleted_at = now(), updated_at = now() WHERE id = %s", (task_id,))
-        elif op >= 5 and movable:                                # state transition
+            status, _ = call("DELETE", f"/api/v1/tasks/{task_id}", supervisor)
+            ok = status == 204
+        elif op >= 5 and movable:                                # state transition, by the delegado
             task_id, estado = movable[0]
-            if estado == "programada":
-                cur.execute("UPDATE tareas SET estado = 'en_curso', inicio_real = now(), updated_at = now() "
-                            "WHERE id = %s", (task_id,))
-                new = "en_curso"
-            else:
-                cur.execute("UPDATE tareas SET estado = 'finalizada', fin_real = now(), updated_at = now() "
-                            "WHERE id = %s", (task_id,))
-                new = "finalizada"
-            tasks[tasks.index((task_id, estado))] = (task_id, new)
+            new = "en_curso" if estado == "programada" else "finalizada"
+            status, _ = call("PATCH", f"/api/v1/tasks/{task_id}", token, {"estado": new})
+            ok = status == 200
+            if ok:
+                tasks[tasks.index((task_id, estado))] = (task_id, new)
         else:                                                    # new task
-            cur.execute("INSERT INTO tareas (codigo, titulo, tipo, estado, delegado_usuario_id, "
-                        "creado_por_usuario_id) VALUES (%s, 'bench write', 'patrullaje', 'programada', %s, %s) "
-                        "RETURNING id", (f"BW-{uid}-{seq}", uid, uid))
-            tasks.append((cur.fetchone()[0], "programada"))
+            status, body = call("POST", "/api/v1/tasks", supervisor,
+                                {"codigo": f"BW-{uid}-{seq}", "titulo": "bench write", "tipo": "patrullaje",
+                                 "delegado_usuario_id": uid})
+            ok = status == 201
+            if ok:
+                tasks.append((json.loads(body)["id"], "programada"))
+        if not ok:
+            result["write_errors"] += 1
+            continue
         result["writes"] += 1
 
-        status, _ = call("POST", f"/api/v1/stats/invalidate/user/{uid}", token)
-        if status != 200:
-            result["invalidate_errors"] += 1
-            continue
         status, body = call("GET", f"/api/v1/stats/user/{uid}?days={days}", token)
         if status != 200:
             result["read_errors"] += 1

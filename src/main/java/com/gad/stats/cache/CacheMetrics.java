@@ -43,7 +43,8 @@ public class CacheMetrics {
     private final Counter coalesced;
     private final Counter lockWaits;
     private final Counter lockWaitsExpired;
-    private final Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Timer> okTimers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Timer> errorTimers = new java.util.concurrent.ConcurrentHashMap<>();
 
     CacheMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -100,7 +101,7 @@ public class CacheMetrics {
     }
 
     public void operation(String operation, long startNanos, boolean ok) {
-        timers.computeIfAbsent(operation + (ok ? ":ok" : ":error"), name -> Timer.builder("gad.cache.operation")
+        (ok ? okTimers : errorTimers).computeIfAbsent(operation, name -> Timer.builder("gad.cache.operation")
                 .description("Latency of Redis calls made by the cache")
                 .tag("operation", operation)
                 .tag("outcome", ok ? "ok" : "error")
