@@ -126,10 +126,10 @@ public class CacheAside {
         boolean generationKnown = lookup.outcome() != Outcome.UNAVAILABLE;
         String id = lookup.key() + "|" + lookup.generation();
         return coalescer.join(id, generationKnown,
-                () -> generationKnown ? lockedLoad(key, lookup, loader) : loadAndStore(key, lookup, loader),
+                () -> generationKnown ? lockedLoad(key, lookup, loader) : loadAndStore(key, lookup, loader, null),
                 shared -> shared.isAbsent()
                         ? Uni.createFrom().item(shared)
-                        : writeBack(key, lookup, shared.json()).replaceWith(shared));
+                        : writeBack(key, lookup, shared.json(), null).replaceWith(shared));
     }
 
     /** Across instances: load under the value's Redis lock, or wait for the holder's answer. */
@@ -138,16 +138,22 @@ public class CacheAside {
                 .onFailure().recoverWithItem(NO_LOCK)
                 .chain(token -> {
                     if (token == NO_LOCK) {
-                        return loadAndStore(key, lookup, loader);
+                        return loadAndStore(key, lookup, loader, null);
                     }
                     if (token != null) {
-                        return loadAndStore(key, lookup, loader)
-                                .call(() -> store.unlock(key, token).onFailure().recoverWithNull());
+                        // the write-back releases the lock in its own round trip; without one, release it here
+                        return loadAndStore(key, lookup, loader, token)
+                                .call(result -> result.isAbsent() ? unlock(key, token) : Uni.createFrom().voidItem())
+                                .onFailure().call(() -> unlock(key, token));
                     }
                     metrics.lockWaited();
                     return answerOfLockHolder(key, System.nanoTime() + lockWait.toNanos())
-                            .chain(answer -> answer != null ? Uni.createFrom().item(answer) : loadAndStore(key, lookup, loader));
+                            .chain(answer -> answer != null ? Uni.createFrom().item(answer) : loadAndStore(key, lookup, loader, null));
                 });
+    }
+
+    private Uni<Void> unlock(CacheKey key, String token) {
+        return store.unlock(key, token).onFailure().recoverWithNull();
     }
 
     /** Polls Redis until the lock holder's value appears; null when the wait ends without it. */
@@ -168,23 +174,24 @@ public class CacheAside {
         return Uni.createFrom().emitter(emitter -> vertx.setTimer(Math.max(1, pause.toMillis()), id -> emitter.complete(null)));
     }
 
-    private Uni<CachedJson> loadAndStore(CacheKey key, CacheLookup lookup, Supplier<Uni<byte[]>> loader) {
+    /** Runs the loader and stores a present answer (releasing {@code lockToken}, when given, in the same call). */
+    private Uni<CachedJson> loadAndStore(CacheKey key, CacheLookup lookup, Supplier<Uni<byte[]>> loader, String lockToken) {
         CacheInfo info = CacheInfo.fromDatabase(reason(lookup.outcome()), lookup.key());
         return loader.get()
                 .call(json -> json == null || lookup.outcome() == Outcome.UNAVAILABLE
                         ? Uni.createFrom().voidItem()
-                        : writeBack(key, lookup, json))
+                        : writeBack(key, lookup, json, lockToken))
                 .map(json -> new CachedJson(json, info));
     }
 
-    private Uni<Void> writeBack(CacheKey key, CacheLookup lookup, byte[] json) {
+    private Uni<Void> writeBack(CacheKey key, CacheLookup lookup, byte[] json, String lockToken) {
         return hook.beforeWriteBack(key)
-                .chain(() -> timedWrite(key, lookup, json));
+                .chain(() -> timedWrite(key, lookup, json, lockToken));
     }
 
-    private Uni<Void> timedWrite(CacheKey key, CacheLookup lookup, byte[] json) {
+    private Uni<Void> timedWrite(CacheKey key, CacheLookup lookup, byte[] json, String lockToken) {
         long start = System.nanoTime();
-        return store.write(key, lookup, json)
+        return store.write(key, lookup, json, lockToken)
                 .invoke(stored -> {
                     metrics.operation("write", start, true);
                     CacheLog.info(stored ? "set" : "set_skipped_invalidated", lookup.key(), key.userId());

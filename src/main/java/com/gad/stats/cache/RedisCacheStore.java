@@ -27,20 +27,28 @@ public class RedisCacheStore {
     /**
      * Stores a value only if the user's generation is still the one the reader saw (creating it
      * when the reader saw none). A miss that read the database before a write therefore cannot
-     * leave pre-write figures behind after the write's invalidation: the stale-set race.
-     * KEYS: generation, value. ARGV: generation seen ('' = none), fresh generation, envelope, ttl.
+     * leave pre-write figures behind after the write's invalidation: the stale-set race. In the
+     * same round trip it releases the value's stampede lock if this writer holds it.
+     * KEYS: generation, value, lock. ARGV: generation seen ('' = none), fresh generation, envelope,
+     * ttl, lock token ('' = none).
      */
     static final String WRITE_BACK_SCRIPT = """
             local cur = redis.call('GET', KEYS[1])
-            if not cur then
-              if ARGV[1] ~= '' then return 0 end
+            local created = false
+            if not cur and ARGV[1] == '' then
               cur = ARGV[2]
               redis.call('SET', KEYS[1], cur)
-            elseif cur ~= ARGV[1] then
-              return 0
+              created = true
             end
-            redis.call('SET', KEYS[2], cur .. '\\31' .. ARGV[3], 'EX', ARGV[4])
-            return 1
+            local stored = 0
+            if cur and (created or cur == ARGV[1]) then
+              redis.call('SET', KEYS[2], cur .. '\\31' .. ARGV[3], 'EX', ARGV[4])
+              stored = 1
+            end
+            if ARGV[5] ~= '' and redis.call('GET', KEYS[3]) == ARGV[5] then
+              redis.call('DEL', KEYS[3])
+            end
+            return stored
             """;
 
     private final RedisGuard redis;
@@ -91,17 +99,22 @@ public class RedisCacheStore {
                 .onFailure().recoverWithItem(lookup);
     }
 
-    /** Stores the JSON under the generation the lookup saw; true when stored. */
-    public Uni<Boolean> write(CacheKey cacheKey, CacheLookup lookup, byte[] json) {
+    /**
+     * Stores the JSON under the generation the lookup saw, and releases the stampede lock when
+     * {@code lockToken} (nullable) still holds it; true when stored.
+     */
+    public Uni<Boolean> write(CacheKey cacheKey, CacheLookup lookup, byte[] json, String lockToken) {
         Request eval = Request.cmd(Command.EVAL)
                 .arg(WRITE_BACK_SCRIPT)
-                .arg(2)
+                .arg(3)
                 .arg(keys.generationKey(cacheKey.userId()))
                 .arg(lookup.key())
+                .arg(keys.lockKey(cacheKey))
                 .arg(lookup.generation() == null ? "" : lookup.generation())
                 .arg(freshGeneration())
                 .arg(codec.encode(json))
-                .arg(ttlSeconds);
+                .arg(ttlSeconds)
+                .arg(lockToken == null ? "" : lockToken);
         return send(eval)
                 .map(reply -> reply != null && reply.toInteger() == 1);
     }

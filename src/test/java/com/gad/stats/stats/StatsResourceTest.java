@@ -56,6 +56,7 @@ public class StatsResourceTest {
         long ttl = RedisProbe.integer("TTL", statsKey(user, 30));
         assertTrue(ttl > 0 && ttl <= 300, "TTL was " + ttl);
         assertNotNull(RedisProbe.call("GET", "gad:gen:v1:{u" + user + "}"), "the user's generation exists");
+        assertEquals(0L, RedisProbe.call("EXISTS", "gad:lock:v1:{u" + user + "}:stats:d30"), "the write-back released the stampede lock");
 
         getStats(token, user, null)
                 .statusCode(200)
