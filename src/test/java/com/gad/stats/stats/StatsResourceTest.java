@@ -1,8 +1,10 @@
 package com.gad.stats.stats;
 
+import static com.gad.stats.support.Api.getStats;
+import static com.gad.stats.support.Api.metric;
+import static com.gad.stats.support.Api.statsKey;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
@@ -21,9 +23,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import com.gad.stats.auth.Roles;
 import com.gad.stats.support.LocalServicesResource;
-import static com.gad.stats.support.Api.getStats;
-import static com.gad.stats.support.Api.metric;
-import static com.gad.stats.support.Api.statsKey;
 import com.gad.stats.support.RedisProbe;
 import com.gad.stats.support.TestData;
 import com.gad.stats.support.Tokens;
