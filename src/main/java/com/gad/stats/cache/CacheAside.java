@@ -115,7 +115,7 @@ public class CacheAside {
             }
             default -> metrics.count(Result.MISS);
         }
-        CacheLog.info(lookup.outcome().name().toLowerCase(), lookup.key(), key.userId());
+        CacheLog.info(lookup.outcome().logName, lookup.key(), key.userId());
     }
 
     private static CachedJson hit(CacheLookup lookup) {

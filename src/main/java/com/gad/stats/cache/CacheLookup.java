@@ -12,7 +12,10 @@ package com.gad.stats.cache;
 public record CacheLookup(String key, Outcome outcome, String generation, byte[] json) {
 
     public enum Outcome {
-        HIT, MISS, STALE, CORRUPT, UNAVAILABLE
+        HIT, MISS, STALE, CORRUPT, UNAVAILABLE;
+
+        /** The {@code cache_result} word logged for this outcome. */
+        final String logName = name().toLowerCase(java.util.Locale.ROOT);
     }
 
     static CacheLookup unavailable(String key) {
