@@ -6,8 +6,6 @@ package com.gad.stats.common;
  */
 public final class Params {
 
-    private static final long MAX_ID = Long.MAX_VALUE;
-
     private Params() {
     }
 
@@ -22,7 +20,7 @@ public final class Params {
         } catch (NumberFormatException e) {
             throw ApiException.badRequest(name, name + " must be a positive integer");
         }
-        if (value <= 0 || value > MAX_ID) {
+        if (value <= 0) {
             throw ApiException.badRequest(name, name + " must be a positive integer");
         }
         return value;
