@@ -119,6 +119,32 @@ public class ProblemBodiesTest {
         check(Tokens.forUser(efectivo, Roles.EFECTIVO), method, path, body, status, field, detail);
     }
 
+    @ParameterizedTest(name = "{0} {1} → {2}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            application/x-www-form-urlencoded | password=x                          | username | username is required
+            application/x-www-form-urlencoded | username=%20%20&password=x          | username | username is required
+            application/x-www-form-urlencoded | username=a%40b                      | password | password is required
+            application/x-www-form-urlencoded | username=a%00b%40c&password=x       | username | username must not contain control characters
+            application/json                  | {"email":"a@b"}                     | password | password must not be blank
+            """)
+    void login(String contentType, String body, String field, String detail) {
+        Response response = given().contentType(contentType).body(body).post("/api/v1/auth/login");
+        assertEquals(400, response.statusCode(), response.asString());
+        assertEquals("{\"type\":\"about:blank\",\"title\":\"Invalid request\",\"status\":400,\"detail\":\"" + detail
+                + "\",\"field\":\"" + field + "\"}", response.asString());
+    }
+
+    @Test
+    void longLoginFormFieldsAreRefusedByName() {
+        for (String field : new String[] { "username", "password" }) {
+            String other = field.equals("username") ? "password=x" : "username=a%40b";
+            Response response = given().contentType("application/x-www-form-urlencoded")
+                    .body(field + "=" + "x".repeat(1025) + "&" + other).post("/api/v1/auth/login");
+            assertEquals("{\"type\":\"about:blank\",\"title\":\"Invalid request\",\"status\":400,\"detail\":\"" + field
+                    + " is too long\",\"field\":\"" + field + "\"}", response.asString());
+        }
+    }
+
     @Test
     void emptyOrDifferentlyCasedValuesAreAccepted() {
         given().auth().oauth2(admin).when().get(expand("/api/v1/stats/user/$USER?days=&use_cache=")).then()
@@ -152,3 +178,4 @@ public class ProblemBodiesTest {
         };
     }
 }
+

@@ -73,7 +73,8 @@ public class CacheAdminResource {
     @POST
     @Path("/invalidate-pattern/{pattern}")
     @RolesAllowed(Roles.ADMIN)
-    @Operation(operationId = "invalidateCachePattern", summary = "Delete keys matching a glob relative to the prefix (e.g. stats:v1:{u42}:*), by SCAN + UNLINK")
+    @Operation(operationId = "invalidateCachePattern",
+            summary = "Delete keys matching a glob relative to the prefix (e.g. stats:v1:{u42}:*), by SCAN + UNLINK")
     @APIResponse(responseCode = "400", description = "Not a pattern of the service's layout",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Redis unreachable",

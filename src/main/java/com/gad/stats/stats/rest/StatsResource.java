@@ -54,7 +54,8 @@ public class StatsResource {
     @GET
     @Path("/user/{userId}")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "userStats", summary = "Task statistics of a user over the last `days` days (self, supervisor or admin)")
+    @Operation(operationId = "userStats",
+            summary = "Task statistics of a user over the last `days` days (self, supervisor or admin)")
     @APIResponse(responseCode = "200", description = "Statistics, with `_cache` telling where they came from",
             content = @Content(schema = @Schema(implementation = UserStats.class)))
     @APIResponse(responseCode = "400", description = "Invalid userId, days or use_cache",
@@ -63,8 +64,10 @@ public class StatsResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "Unknown user",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> userStats(@PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId,
-            @QueryParam("days") @DefaultValue("30") @Min(value = 1, message = DAYS_RULE) @Max(value = MAX_DAYS, message = DAYS_RULE) int days,
+    public Uni<Response> userStats(
+            @PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId,
+            @QueryParam("days") @DefaultValue("30")
+            @Min(value = 1, message = DAYS_RULE) @Max(value = MAX_DAYS, message = DAYS_RULE) int days,
             @QueryParam("use_cache") @DefaultValue("true") boolean useCache) {
         Caller.of(identity).requireSelfOrStaff(userId);
         return stats.userStats(userId, days, useCache)
@@ -79,7 +82,8 @@ public class StatsResource {
     @POST
     @Path("/invalidate/user/{userId}")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "invalidateUserStats", summary = "Drop the cached statistics of a user (the user themself or an admin); O(1)")
+    @Operation(operationId = "invalidateUserStats",
+            summary = "Drop the cached statistics of a user (the user themself or an admin); O(1)")
     @APIResponse(responseCode = "200", description = "Invalidated")
     @APIResponse(responseCode = "400", description = "Invalid userId",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))

@@ -83,7 +83,8 @@ public class TaskResource {
     }
 
     @GET
-    @Operation(operationId = "listTasks", summary = "List tasks, newest first: an efectivo sees their own; supervisors and admins all or one delegado's")
+    @Operation(operationId = "listTasks",
+            summary = "List tasks, newest first: an efectivo sees their own; supervisors and admins all or one delegado's")
     @APIResponse(responseCode = "200", description = "A page of tasks with `_cache`",
             content = @Content(schema = @Schema(implementation = TaskPage.class)))
     public Uni<Response> list(
@@ -110,8 +111,9 @@ public class TaskResource {
     @PUT
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "replaceTask", summary = "Replace a task (supervisor, admin: every member the create takes); an efectivo may send only "
-            + "the estado of an own task. An estado change must be a legal transition (409 otherwise)")
+    @Operation(operationId = "replaceTask",
+            summary = "Replace a task (supervisor, admin: every member the create takes); an efectivo may send only "
+                    + "the estado of an own task. An estado change must be a legal transition (409 otherwise)")
     @RequestBody(required = true, content = @Content(schema = @Schema(
             oneOf = { TaskRequests.Create.class, TaskRequests.EstadoOnly.class })))
     @APIResponse(responseCode = "200", description = "The task as replaced",
