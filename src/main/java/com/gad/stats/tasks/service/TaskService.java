@@ -2,7 +2,8 @@ package com.gad.stats.tasks.service;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Set;
+import java.util.List;
+import java.util.function.Supplier;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,7 +14,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.gad.stats.auth.Caller;
 import com.gad.stats.cache.CacheAside;
-import com.gad.stats.cache.CacheInfo;
 import com.gad.stats.cache.CacheKey;
 import com.gad.stats.cache.CachedJson;
 import com.gad.stats.common.AccessDenied;
@@ -66,7 +66,7 @@ public class TaskService {
                 estado.stampsEnd() ? now : null, null, null);
         requireScheduleInOrder(task);
         return repository.insert(task)
-                .call(created -> invalidate("create", created.delegadoUsuarioId()));
+                .call(created -> written("create", created.delegadoUsuarioId()));
     }
 
     /** A live task its delegado, a supervisor or an admin may read. */
@@ -95,10 +95,10 @@ public class TaskService {
                     requireVisible(caller, current, id);
                     requireMayChange(caller, current, changes);
                     return repository.update(conn, merged(current, changes, fullReplacement))
-                            .map(updated -> new Task[] { current, updated });
+                            .map(updated -> new Change(current, updated));
                 }))
-                .call(pair -> invalidate("update", pair[0].delegadoUsuarioId(), pair[1].delegadoUsuarioId()))
-                .map(pair -> pair[1]);
+                .call(change -> written("update", change.before().delegadoUsuarioId(), change.after().delegadoUsuarioId()))
+                .map(Change::after);
     }
 
     /** Soft delete, by a supervisor or an admin. */
@@ -109,7 +109,7 @@ public class TaskService {
                     if (delegado == null) {
                         throw new TaskNotFound(id);
                     }
-                    return invalidate("delete", delegado);
+                    return written("delete", delegado);
                 });
     }
 
@@ -133,23 +133,21 @@ public class TaskService {
      * invalidated with them); the all-users list of supervisors is always read from the database.
      */
     private Uni<CachedJson> list(Long delegado, String estado, int limit, int offset) {
-        if (delegado == null) {
-            return repository.list(null, estado, limit, offset)
-                    .map(tasks -> new CachedJson(toJson(new TaskPage(tasks, limit, offset, tasks.size())),
-                            CacheInfo.fromDatabase(CacheInfo.BYPASS, null)));
-        }
-        return cache.get(CacheKey.tasks(delegado, limit, offset, estado), true,
-                () -> repository.list(delegado, estado, limit, offset)
-                        .map(tasks -> toJson(new TaskPage(tasks, limit, offset, tasks.size()))));
+        Supplier<Uni<byte[]>> page = () -> repository.list(delegado, estado, limit, offset)
+                .map(tasks -> toJson(new TaskPage(tasks, limit, offset, tasks.size())));
+        return delegado == null
+                ? cache.uncached(page)
+                : cache.get(CacheKey.tasks(delegado, limit, offset, estado), page);
     }
 
-    private Uni<Void> invalidate(String operation, long... users) {
+    /** A committed write: counted, then the caches of every user it touched are invalidated. */
+    private Uni<Void> written(String operation, Long... affectedUsers) {
         registry.counter("gad.tasks.writes", "operation", operation).increment();
-        Uni<Void> all = Uni.createFrom().voidItem();
-        for (long user : Set.copyOf(java.util.Arrays.stream(users).boxed().toList())) {
-            all = all.call(() -> cache.invalidateUser(user).onFailure().recoverWithNull());
-        }
-        return all;
+        return cache.invalidateAfterChange(List.of(affectedUsers), affectedUsers.length);
+    }
+
+    /** A task before and after an update (the delegado may differ: both users are affected). */
+    private record Change(Task before, Task after) {
     }
 
     private static void requireStaff(Caller caller) {
