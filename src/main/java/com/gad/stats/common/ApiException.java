@@ -1,6 +1,10 @@
 package com.gad.stats.common;
 
-/** An expected failure with its HTTP status, mapped to a problem+json response. */
+/**
+ * An answer the REST layer gives with its HTTP status (unknown user, login refused, backend
+ * unavailable), mapped to a problem+json response. Models, repositories and services throw a
+ * {@link DomainException} instead.
+ */
 public class ApiException extends RuntimeException {
 
     private final int status;
@@ -14,16 +18,8 @@ public class ApiException extends RuntimeException {
         this.field = field;
     }
 
-    public static ApiException badRequest(String field, String detail) {
-        return new ApiException(400, "Invalid request", detail, field);
-    }
-
     public static ApiException notFound(String detail) {
         return new ApiException(404, "Not found", detail, null);
-    }
-
-    public static ApiException forbidden(String detail) {
-        return new ApiException(403, "Forbidden", detail, null);
     }
 
     public static ApiException unauthorized(String detail) {
@@ -34,9 +30,9 @@ public class ApiException extends RuntimeException {
         return new ApiException(503, "Service unavailable", detail, null);
     }
 
-    /** Any failure of {@code operation} other than an ApiException becomes a 503 with {@code detail}. */
+    /** Any failure of {@code operation} other than an expected refusal becomes a 503 with {@code detail}. */
     public static <T> io.smallrye.mutiny.Uni<T> unavailableOnFailure(io.smallrye.mutiny.Uni<T> operation, String detail) {
-        return operation.onFailure(failure -> !(failure instanceof ApiException))
+        return operation.onFailure(failure -> !(failure instanceof ApiException) && !(failure instanceof DomainException))
                 .transform(failure -> unavailable(detail));
     }
 

@@ -1,5 +1,7 @@
 package com.gad.stats.common;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -10,7 +12,13 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  */
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Problem(String type, String title, int status, String detail, String field) {
+@Schema(additionalProperties = Schema.False.class)
+public record Problem(
+        @Schema(required = true) String type,
+        @Schema(required = true) String title,
+        @Schema(required = true) int status,
+        @Schema(required = true) String detail,
+        @Schema(description = "The offending parameter or JSON member, when one is to blame") String field) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
 

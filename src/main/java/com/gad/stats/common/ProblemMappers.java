@@ -1,6 +1,8 @@
 package com.gad.stats.common;
 
 import java.net.ConnectException;
+import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Collectors;
 
 import jakarta.validation.ConstraintViolation;
@@ -42,6 +44,17 @@ public class ProblemMappers {
         return problem(e.problem());
     }
 
+    /** The service's own refusals: the one place where their kinds become HTTP statuses. */
+    @ServerExceptionMapper
+    public Response domain(DomainException e) {
+        return problem(switch (e.kind()) {
+            case INVALID -> Problem.of(400, "Invalid request", e.getMessage(), e.field());
+            case FORBIDDEN -> Problem.of(403, "Forbidden", e.getMessage(), e.field());
+            case NOT_FOUND -> Problem.of(404, "Not found", e.getMessage(), e.field());
+            case CONFLICT -> Problem.of(409, "Conflict", e.getMessage(), e.field());
+        });
+    }
+
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,
             AuthenticationCompletionException.class })
     public Response unauthorized(RuntimeException e, HttpServerRequest request) {
@@ -55,18 +68,28 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
-        return problem(Problem.of(403, "Forbidden", "Your role does not allow this operation", null));
+        return problem(Problem.of(403, "Forbidden", AccessDenied.ROLE, null));
     }
 
+    /**
+     * Bean Validation of parameters and bodies. Each violation reads "{field} {message}", the field
+     * being the parameter's name on the wire (see {@link WireParameterNames}) or the JSON member;
+     * several are sorted, and {@code field} names the first.
+     */
     @ServerExceptionMapper
     public Response constraintViolation(ConstraintViolationException e) {
-        ConstraintViolation<?> first = e.getConstraintViolations().iterator().next();
-        String field = lastNode(first.getPropertyPath().toString());
-        String detail = e.getConstraintViolations().stream()
-                .map(v -> lastNode(v.getPropertyPath().toString()) + " " + v.getMessage())
-                .sorted()
+        List<ConstraintViolation<?>> violations = e.getConstraintViolations().stream()
+                .sorted(Comparator.comparing(ProblemMappers::describe))
+                .toList();
+        String field = lastNode(violations.get(0).getPropertyPath().toString());
+        String detail = violations.stream()
+                .map(ProblemMappers::describe)
                 .collect(Collectors.joining("; "));
         return problem(Problem.of(400, "Invalid request", detail, field));
+    }
+
+    private static String describe(ConstraintViolation<?> violation) {
+        return lastNode(violation.getPropertyPath().toString()) + " " + violation.getMessage();
     }
 
     @ServerExceptionMapper
@@ -90,8 +113,15 @@ public class ProblemMappers {
         return malformedJson(e);
     }
 
+    /**
+     * Errors of the framework itself. A path or query parameter that its type refuses arrives here
+     * too: JAX-RS wraps what the conversion threw (see {@link Params}) in a 404 or 400.
+     */
     @ServerExceptionMapper
     public Response webApplication(WebApplicationException e) {
+        if (e.getCause() instanceof DomainException refused) {
+            return domain(refused);
+        }
         int status = e.getResponse().getStatus();
         Response.Status known = Response.Status.fromStatusCode(status);
         String title = known == null ? "Error" : known.getReasonPhrase();
@@ -113,6 +143,9 @@ public class ProblemMappers {
         if (cause != e) {
             if (cause instanceof ApiException api) {
                 return api(api);
+            }
+            if (cause instanceof DomainException refused) {
+                return domain(refused);
             }
         }
         if (cause instanceof CacheOverloadedException) {

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 import com.gad.stats.cache.CacheKey;
 import com.gad.stats.cache.admin.KeyArguments;
-import com.gad.stats.common.ApiException;
+import com.gad.stats.common.DomainException;
+import com.gad.stats.common.InvalidInput;
 
 /**
  * Properties of the cache-key arguments over seeded random input (no Quarkus needed): what the
@@ -52,9 +53,9 @@ class CacheKeyInjectionTest {
                     assertEquals(raw, value);
                     assertTrue((glob ? GLOB : KEY).matcher(value).matches(), value);
                     assertFalse(value.contains(".."), value);
-                } catch (ApiException refused) {
-                    assertEquals(400, refused.status());
-                    assertEquals(glob ? "pattern" : "key", refused.problem().field());
+                } catch (InvalidInput refused) {
+                    assertEquals(DomainException.Kind.INVALID, refused.kind());
+                    assertEquals(glob ? "pattern" : "key", refused.field());
                 }
             }
         }

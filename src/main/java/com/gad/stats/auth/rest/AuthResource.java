@@ -2,7 +2,9 @@ package com.gad.stats.auth.rest;
 
 import jakarta.annotation.security.PermitAll;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -19,7 +21,7 @@ import org.jboss.resteasy.reactive.RestForm;
 
 import com.gad.stats.auth.service.LoginService;
 import com.gad.stats.auth.service.TokenResponse;
-import com.gad.stats.common.ApiException;
+import com.gad.stats.common.InvalidInput;
 import com.gad.stats.common.Problem;
 
 import io.smallrye.mutiny.Uni;
@@ -31,14 +33,21 @@ import io.vertx.core.net.SocketAddress;
 @PermitAll
 @APIResponse(responseCode = "200", description = "A bearer token",
         content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TokenResponse.class)))
+@APIResponse(responseCode = "400", description = "A member missing, too long or not text; `field` names it",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 @APIResponse(responseCode = "401", description = "Invalid email or password (the same answer for every refusal)",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 @APIResponse(responseCode = "429", description = "Too many attempts from this address or for this email; see Retry-After",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class AuthResource {
 
-    static final int MAX_EMAIL = 255;
-    static final int MAX_PASSWORD = 1024;
+    /** One operation in the document: JSON and the form are two ways of sending the same request. */
+    private static final String LOGIN = "Exchange email and password for a bearer token "
+            + "(a JSON body, or an OAuth2 password grant form with username = email)";
+
+    /** The words of today's answers ("username is required"), which the form's violations keep. */
+    private static final String REQUIRED = "is required";
+    private static final String TOO_LONG = "is too long";
 
     private final LoginService login;
 
@@ -50,7 +59,7 @@ public class AuthResource {
     @Path("/login")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Exchange email and password for a bearer token")
+    @Operation(operationId = "login", summary = LOGIN)
     public Uni<TokenResponse> loginJson(@NotNull @Valid LoginRequest request, @Context HttpServerRequest http) {
         return login.login(plain("email", request.email().strip()), request.password(), clientAddress(http));
     }
@@ -59,10 +68,12 @@ public class AuthResource {
     @Path("/login")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "OAuth2 password grant form (username = email)")
-    public Uni<TokenResponse> loginForm(@RestForm String username, @RestForm String password, @Context HttpServerRequest http) {
-        String email = plain("username", required("username", username, MAX_EMAIL).strip());
-        return login.login(email, required("password", password, MAX_PASSWORD), clientAddress(http));
+    @Operation(operationId = "login", summary = LOGIN)
+    public Uni<TokenResponse> loginForm(
+            @RestForm @NotBlank(message = REQUIRED) @Size(max = LoginRequest.MAX_EMAIL, message = TOO_LONG) String username,
+            @RestForm @NotBlank(message = REQUIRED) @Size(max = LoginRequest.MAX_PASSWORD, message = TOO_LONG) String password,
+            @Context HttpServerRequest http) {
+        return login.login(plain("username", username.strip()), password, clientAddress(http));
     }
 
     /**
@@ -74,21 +85,11 @@ public class AuthResource {
         return remote == null ? "unknown" : remote.hostAddress();
     }
 
-    private static String required(String field, String value, int max) {
-        if (value == null || value.isBlank()) {
-            throw ApiException.badRequest(field, field + " is required");
-        }
-        if (value.length() > max) {
-            throw ApiException.badRequest(field, field + " is too long");
-        }
-        return value;
-    }
-
     /** An email never contains control characters; PostgreSQL rejects NUL in text, so refuse them here (400, not 500). */
     private static String plain(String field, String value) {
         for (int i = 0; i < value.length(); i++) {
             if (Character.isISOControl(value.charAt(i))) {
-                throw ApiException.badRequest(field, field + " must not contain control characters");
+                throw new InvalidInput(field, field + " must not contain control characters");
             }
         }
         return value;

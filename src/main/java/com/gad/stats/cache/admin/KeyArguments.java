@@ -2,7 +2,7 @@ package com.gad.stats.cache.admin;
 
 import java.util.regex.Pattern;
 
-import com.gad.stats.common.ApiException;
+import com.gad.stats.common.InvalidInput;
 
 /**
  * Admin key and pattern arguments are relative to the prefix, and the prefix is always put in
@@ -40,7 +40,7 @@ public final class KeyArguments {
 
     private static String checked(String field, String raw, Pattern allowed) {
         if (raw == null || !allowed.matcher(raw).matches() || raw.contains("..")) {
-            throw ApiException.badRequest(field, field + " must be 1-256 characters of letters, digits and :_{}.-"
+            throw new InvalidInput(field, field + " must be 1-256 characters of letters, digits and :_{}.-"
                     + ("pattern".equals(field) ? " plus the wildcards * and ?" : "") + ", relative to the cache prefix");
         }
         return raw;

@@ -1,6 +1,10 @@
 package com.gad.stats.stats.rest;
 
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Positive;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -32,10 +36,12 @@ import io.smallrye.mutiny.Uni;
 @Tag(name = "stats")
 @SecurityRequirement(name = "jwt")
 @RolesAllowed({ Roles.EFECTIVO, Roles.SUPERVISOR, Roles.ADMIN })
+@APIResponse(responseCode = "401", description = "No valid bearer token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class StatsResource {
 
-    static final int DEFAULT_DAYS = 30;
     static final int MAX_DAYS = 365;
+    static final String DAYS_RULE = "must be an integer between 1 and " + MAX_DAYS;
 
     private final StatsService stats;
     private final SecurityIdentity identity;
@@ -48,7 +54,8 @@ public class StatsResource {
     @GET
     @Path("/user/{userId}")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Task statistics of a user over the last `days` days (self, supervisor or admin)")
+    @Operation(operationId = "userStats",
+            summary = "Task statistics of a user over the last `days` days (self, supervisor or admin)")
     @APIResponse(responseCode = "200", description = "Statistics, with `_cache` telling where they came from",
             content = @Content(schema = @Schema(implementation = UserStats.class)))
     @APIResponse(responseCode = "400", description = "Invalid userId, days or use_cache",
@@ -57,16 +64,16 @@ public class StatsResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "Unknown user",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> userStats(@PathParam("userId") String userId, @QueryParam("days") String days,
-            @QueryParam("use_cache") String useCache) {
-        long id = Params.id("userId", userId);
-        int window = Params.intInRange("days", days, 1, MAX_DAYS, DEFAULT_DAYS);
-        boolean cached = Params.bool("use_cache", useCache, true);
-        Caller.of(identity).requireSelfOrStaff(id);
-        return stats.userStats(id, window, cached)
+    public Uni<Response> userStats(
+            @PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId,
+            @QueryParam("days") @DefaultValue("30")
+            @Min(value = 1, message = DAYS_RULE) @Max(value = MAX_DAYS, message = DAYS_RULE) int days,
+            @QueryParam("use_cache") @DefaultValue("true") boolean useCache) {
+        Caller.of(identity).requireSelfOrStaff(userId);
+        return stats.userStats(userId, days, useCache)
                 .map(result -> {
                     if (result.isAbsent()) {
-                        throw ApiException.notFound("No user with id " + id);
+                        throw ApiException.notFound("No user with id " + userId);
                     }
                     return Response.ok(result.body(), MediaType.APPLICATION_JSON_TYPE).build();
                 });
@@ -75,15 +82,19 @@ public class StatsResource {
     @POST
     @Path("/invalidate/user/{userId}")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Drop the cached statistics of a user (the user themself or an admin); O(1)")
+    @Operation(operationId = "invalidateUserStats",
+            summary = "Drop the cached statistics of a user (the user themself or an admin); O(1)")
     @APIResponse(responseCode = "200", description = "Invalidated")
+    @APIResponse(responseCode = "400", description = "Invalid userId",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "Neither the user themself nor an admin",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Redis unreachable; cached values expire within the TTL",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<InvalidationResult> invalidateUser(@PathParam("userId") String userId) {
-        long id = Params.id("userId", userId);
-        Caller.of(identity).requireSelfOrAdmin(id);
-        return ApiException.unavailableOnFailure(stats.invalidate(id),
+    public Uni<InvalidationResult> invalidateUser(@PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId) {
+        Caller.of(identity).requireSelfOrAdmin(userId);
+        return ApiException.unavailableOnFailure(stats.invalidate(userId),
                         "The cache could not be reached; cached values expire within their TTL")
-                .map(ignored -> new InvalidationResult(id, true));
+                .map(ignored -> new InvalidationResult(userId, true));
     }
 }

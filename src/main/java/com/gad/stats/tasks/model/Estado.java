@@ -1,35 +1,50 @@
 package com.gad.stats.tasks.model;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.gad.stats.common.InvalidInput;
 
 /**
  * Task states (the Spanish words stored in {@code tareas.estado}) and the legal transitions:
  * programada → en_curso → pausada → en_curso → finalizada, and any open state → cancelada.
  */
+@Schema(description = "programada → en_curso → pausada → en_curso → finalizada, and any open state → cancelada")
 public enum Estado {
-    PROGRAMADA("programada"),
-    EN_CURSO("en_curso"),
-    PAUSADA("pausada"),
-    FINALIZADA("finalizada"),
-    CANCELADA("cancelada");
+    PROGRAMADA,
+    EN_CURSO,
+    PAUSADA,
+    FINALIZADA,
+    CANCELADA;
 
-    private final String value;
+    /** States in which work has started: entering one stamps inicio_real when unset. */
+    private static final Set<Estado> STARTED = Set.of(EN_CURSO, PAUSADA, FINALIZADA);
 
-    Estado(String value) {
-        this.value = value;
-    }
+    private static final String RULE = "estado must be one of "
+            + Arrays.stream(values()).map(Estado::value).collect(Collectors.joining(", "));
 
+    /** The stored and JSON word. */
+    @JsonValue
     public String value() {
-        return value;
+        return name().toLowerCase(Locale.ROOT);
     }
 
-    public static Estado parse(String value) {
-        return Arrays.stream(values()).filter(e -> e.value.equals(value)).findFirst().orElse(null);
-    }
-
-    public static String allowedValues() {
-        return String.join(", ", Arrays.stream(values()).map(Estado::value).toList());
+    /**
+     * The state named by {@code value}, exactly as stored (lower case). Also the JAX-RS conversion of
+     * the {@code estado} query parameter, so the query and the JSON member are refused alike.
+     */
+    public static Estado fromString(String value) {
+        for (Estado estado : values()) {
+            if (estado.value().equals(value)) {
+                return estado;
+            }
+        }
+        throw new InvalidInput("estado", RULE);
     }
 
     public boolean isOpen() {
@@ -51,8 +66,13 @@ public enum Estado {
         };
     }
 
-    /** States in which work has started: entering one stamps inicio_real when unset. */
-    static final Set<Estado> STARTED = Set.of(EN_CURSO, PAUSADA, FINALIZADA);
+    /** {@code next}, when this state may become it. */
+    public Estado requireTransition(Estado next) {
+        if (!canBecome(next)) {
+            throw new InvalidTransition(this, next);
+        }
+        return next;
+    }
 
     public boolean stampsStart() {
         return STARTED.contains(this);

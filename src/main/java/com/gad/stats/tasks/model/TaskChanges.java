@@ -2,30 +2,45 @@ package com.gad.stats.tasks.model;
 
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.gad.stats.common.ApiException;
+import com.gad.stats.common.InvalidInput;
 
 /**
  * The fields of a task write (POST, PUT or PATCH), parsed and validated from the JSON body.
- * One parser for the three verbs keeps their validation identical: every error is a 400 naming
- * the field, and nothing is written. Only the fields present in the body are set.
+ * One parser for the three verbs keeps their validation identical: every error is an
+ * {@link InvalidInput} naming the field, and nothing is written. Only the fields present in the
+ * body are set. The limits below are the only copy: the request schemas of the OpenAPI document
+ * read them too.
  */
 public final class TaskChanges {
 
-    public static final Set<String> TIPOS = Set.of("patrullaje", "investigacion", "vigilancia", "intervencion",
-            "administrativa", "entrenamiento");
-    static final Set<String> WRITABLE = Set.of("codigo", "titulo", "descripcion", "tipo", "prioridad", "estado",
+    public static final String CODIGO_PATTERN = "[A-Za-z0-9_-]{1,50}";
+    public static final int MAX_TITULO = 200;
+    public static final int MAX_DESCRIPCION = 10_000;
+    public static final int MIN_PRIORIDAD = 1;
+    public static final int MAX_PRIORIDAD = 5;
+    /** The prioridad of a task created or replaced without one (also the column's default). */
+    public static final int DEFAULT_PRIORIDAD = 3;
+
+    /** The members a body may carry, in the order of the request schemas. */
+    public static final List<String> WRITABLE = List.of("codigo", "titulo", "descripcion", "tipo", "prioridad", "estado",
             "delegado_usuario_id", "inicio_programado", "fin_programado");
-    static final Set<String> REQUIRED_ON_CREATE = Set.of("titulo", "tipo", "delegado_usuario_id");
-    private static final Pattern CODIGO = Pattern.compile("[A-Za-z0-9_-]{1,50}");
-    static final OffsetDateTime EARLIEST = OffsetDateTime.parse("1900-01-01T00:00:00Z");
-    static final OffsetDateTime LATEST = OffsetDateTime.parse("9999-12-31T23:59:59.999999Z");
+    /** Required by a create and by a full replacement, checked in this order. */
+    public static final List<String> REQUIRED = List.of("titulo", "tipo", "delegado_usuario_id");
+
+    private static final Set<String> TIPOS = Arrays.stream(Tipo.values()).map(Tipo::value).collect(Collectors.toSet());
+    private static final Pattern CODIGO = Pattern.compile(CODIGO_PATTERN);
+    private static final OffsetDateTime EARLIEST = OffsetDateTime.parse("1900-01-01T00:00:00Z");
+    private static final OffsetDateTime LATEST = OffsetDateTime.parse("9999-12-31T23:59:59.999999Z");
 
     private final Set<String> present = new HashSet<>();
     public String codigo;
@@ -41,24 +56,35 @@ public final class TaskChanges {
     private TaskChanges() {
     }
 
+    /** The members of {@code body}, each valid on its own; see {@link #requireComplete} and {@link #requireAny}. */
+    public static TaskChanges from(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw new InvalidInput(null, "The body must be a JSON object");
+        }
+        TaskChanges c = new TaskChanges();
+        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            c.set(entry.getKey(), entry.getValue());
+        }
+        return c;
+    }
+
     /** A create or full replacement: titulo, tipo and delegado_usuario_id are required. */
-    public static TaskChanges complete(JsonNode body) {
-        TaskChanges changes = parse(body);
-        for (String field : REQUIRED_ON_CREATE) {
-            if (!changes.has(field)) {
-                throw ApiException.badRequest(field, field + " is required");
+    public TaskChanges requireComplete() {
+        for (String field : REQUIRED) {
+            if (!has(field)) {
+                throw new InvalidInput(field, field + " is required");
             }
         }
-        return changes;
+        return this;
     }
 
     /** A partial update: at least one field. */
-    public static TaskChanges partial(JsonNode body) {
-        TaskChanges changes = parse(body);
-        if (changes.present.isEmpty()) {
-            throw ApiException.badRequest(null, "The body must contain at least one field to change");
+    public TaskChanges requireAny() {
+        if (present.isEmpty()) {
+            throw new InvalidInput(null, "The body must contain at least one field to change");
         }
-        return changes;
+        return this;
     }
 
     public boolean has(String field) {
@@ -70,41 +96,31 @@ public final class TaskChanges {
         return present.equals(Set.of("estado"));
     }
 
-    private static TaskChanges parse(JsonNode body) {
-        if (body == null || !body.isObject()) {
-            throw ApiException.badRequest(null, "The body must be a JSON object");
+    private void set(String field, JsonNode value) {
+        if (!WRITABLE.contains(field)) {
+            throw new InvalidInput(safeName(field), "Unknown or read-only field");
         }
-        TaskChanges c = new TaskChanges();
-        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            String field = entry.getKey();
-            JsonNode value = entry.getValue();
-            if (!WRITABLE.contains(field)) {
-                throw ApiException.badRequest(safeName(field), "Unknown or read-only field");
-            }
-            c.present.add(field);
-            switch (field) {
-                case "codigo" -> c.codigo = pattern(field, text(field, value, false), CODIGO, "1-50 letters, digits, '-' or '_'");
-                case "titulo" -> c.titulo = length(field, plain(field, text(field, value, false), false).trim(), 1, 200);
-                case "descripcion" -> c.descripcion = value.isNull() ? null
-                        : length(field, plain(field, text(field, value, true), true), 0, 10_000);
-                case "tipo" -> c.tipo = oneOf(field, text(field, value, false), TIPOS);
-                case "prioridad" -> c.prioridad = (int) integer(field, value, 1, 5);
-                case "estado" -> c.estado = estado(text(field, value, false));
-                case "delegado_usuario_id" -> c.delegadoUsuarioId = integer(field, value, 1, Long.MAX_VALUE);
-                case "inicio_programado" -> c.inicioProgramado = timestamp(field, value);
-                case "fin_programado" -> c.finProgramado = timestamp(field, value);
-                default -> throw new IllegalStateException(field);
-            }
+        present.add(field);
+        switch (field) {
+            case "codigo" -> codigo = pattern(field, text(field, value, false), CODIGO, "1-50 letters, digits, '-' or '_'");
+            case "titulo" -> titulo = length(field, plain(field, text(field, value, false), false).trim(), 1, MAX_TITULO);
+            case "descripcion" -> descripcion = value.isNull() ? null
+                    : length(field, plain(field, text(field, value, true), true), 0, MAX_DESCRIPCION);
+            case "tipo" -> tipo = oneOf(field, text(field, value, false), TIPOS);
+            case "prioridad" -> prioridad = (int) integer(field, value, MIN_PRIORIDAD, MAX_PRIORIDAD);
+            case "estado" -> estado = Estado.fromString(text(field, value, false));
+            case "delegado_usuario_id" -> delegadoUsuarioId = integer(field, value, 1, Long.MAX_VALUE);
+            case "inicio_programado" -> inicioProgramado = timestamp(field, value);
+            case "fin_programado" -> finProgramado = timestamp(field, value);
+            default -> throw new IllegalStateException(field);
         }
-        return c;
     }
 
     private static String text(String field, JsonNode value, boolean nullable) {
         if (value.isTextual()) {
             return value.textValue();
         }
-        throw ApiException.badRequest(field, field + " must be a string" + (nullable ? " or null" : ""));
+        throw new InvalidInput(field, field + " must be a string" + (nullable ? " or null" : ""));
     }
 
     /**
@@ -121,7 +137,7 @@ public final class TaskChanges {
                     ? i + 1 >= value.length() || !Character.isLowSurrogate(value.charAt(++i))
                     : Character.isLowSurrogate(ch);
             if (control || unpaired) {
-                throw ApiException.badRequest(field, field + " must not contain control characters or invalid Unicode");
+                throw new InvalidInput(field, field + " must not contain control characters or invalid Unicode");
             }
         }
         return value;
@@ -129,36 +145,28 @@ public final class TaskChanges {
 
     private static String length(String field, String value, int min, int max) {
         if (value.length() < min || value.length() > max) {
-            throw ApiException.badRequest(field, field + " must have " + min + " to " + max + " characters");
+            throw new InvalidInput(field, field + " must have " + min + " to " + max + " characters");
         }
         return value;
     }
 
     private static String pattern(String field, String value, Pattern pattern, String rule) {
         if (!pattern.matcher(value).matches()) {
-            throw ApiException.badRequest(field, field + " must be " + rule);
+            throw new InvalidInput(field, field + " must be " + rule);
         }
         return value;
     }
 
     private static String oneOf(String field, String value, Set<String> allowed) {
         if (!allowed.contains(value)) {
-            throw ApiException.badRequest(field, field + " must be one of " + String.join(", ", allowed.stream().sorted().toList()));
+            throw new InvalidInput(field, field + " must be one of " + String.join(", ", allowed.stream().sorted().toList()));
         }
         return value;
     }
 
-    private static Estado estado(String value) {
-        Estado estado = Estado.parse(value);
-        if (estado == null) {
-            throw ApiException.badRequest("estado", "estado must be one of " + Estado.allowedValues());
-        }
-        return estado;
-    }
-
     private static long integer(String field, JsonNode value, long min, long max) {
         if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < min || value.longValue() > max) {
-            throw ApiException.badRequest(field, field + " must be an integer between " + min + " and " + max);
+            throw new InvalidInput(field, field + " must be an integer between " + min + " and " + max);
         }
         return value.longValue();
     }
@@ -175,11 +183,11 @@ public final class TaskChanges {
             OffsetDateTime parsed = OffsetDateTime.parse(text);
             if (parsed.isBefore(EARLIEST) || parsed.isAfter(LATEST)) {
                 // PostgreSQL stores 4713 BC to 294276 AD: beyond it the insert failed with a 500
-                throw ApiException.badRequest(field, field + " must be between the years 1900 and 9999 (UTC)");
+                throw new InvalidInput(field, field + " must be between the years 1900 and 9999 (UTC)");
             }
             return parsed;
         } catch (DateTimeParseException e) {
-            throw ApiException.badRequest(field, field + " must be an ISO-8601 timestamp with offset, e.g. 2025-10-12T08:00:00Z");
+            throw new InvalidInput(field, field + " must be an ISO-8601 timestamp with offset, e.g. 2025-10-12T08:00:00Z");
         }
     }
 

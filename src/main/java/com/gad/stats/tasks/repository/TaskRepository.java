@@ -5,7 +5,8 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.gad.stats.common.ApiException;
+import com.gad.stats.common.InvalidInput;
+import com.gad.stats.tasks.model.DuplicateCodigo;
 import com.gad.stats.tasks.model.Task;
 
 import io.smallrye.mutiny.Uni;
@@ -103,14 +104,14 @@ public class TaskRepository {
                 .map(rows -> rows.size() == 0 ? null : toTask(rows.iterator().next()));
     }
 
-    /** Constraint violations are the client's fault (400/409); anything else stays an error. */
+    /** Constraint violations are the client's fault (invalid input, a taken codigo); anything else stays an error. */
     static Throwable translate(Throwable failure) {
         PgException pg = (PgException) failure;
         String state = pg.getSqlState() == null ? "" : pg.getSqlState();
         return switch (state) {
-            case "23503" -> ApiException.badRequest("delegado_usuario_id", "delegado_usuario_id is not an existing user");
-            case "23505" -> new ApiException(409, "Conflict", "A task with this codigo already exists", "codigo");
-            case "23514" -> ApiException.badRequest(null, "The task violates a constraint (dates out of order or a value out of range)");
+            case "23503" -> new InvalidInput("delegado_usuario_id", "delegado_usuario_id is not an existing user");
+            case "23505" -> new DuplicateCodigo();
+            case "23514" -> new InvalidInput(null, "The task violates a constraint (dates out of order or a value out of range)");
             default -> failure;
         };
     }
