@@ -7,7 +7,7 @@
 #   BENCH_APPCDS=1 bench/run.sh --build --readme   (the run behind README's table)
 #
 # It seeds PostgreSQL (database $BENCH_DB, re-seeded only when the parameters or the day change),
-# starts target/quarkus-app/quarkus-run.jar against it and the machine's Redis (keys under
+# starts app/target/quarkus-app/quarkus-run.jar against it and the machine's Redis (keys under
 # $BENCH_PREFIX only), drives it with wrk on loopback, measures the raw ceilings (redis-benchmark
 # GET, pgbench running the aggregation query) and writes a table of every scenario next to its
 # ceiling to $BENCH_RESULTS. It prints figures; it never asserts speed.
@@ -98,7 +98,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 2
 fi
 
-APP=target/quarkus-app
+APP=app/target/quarkus-app
 if [ "$APPCDS" = 1 ] && [ ! -f "$APP/app-cds.jsa" ] && [ "$BUILD" = auto ]; then BUILD=yes; fi
 if [ "$BUILD" = yes ] || { [ "$BUILD" = auto ] && [ ! -f "$APP/quarkus-run.jar" ]; }; then
   log "building the service"
@@ -120,7 +120,7 @@ if [ ! -f "$WORK/privateKey.pem" ]; then
 fi
 # The exact SQL the service runs, taken from its source so the pgbench ceiling never drifts.
 awk '/USER_STATS_SQL = """/{on=1; next} on && /""";/{exit} on' \
-  src/main/java/com/gad/stats/stats/repository/StatsRepository.java > "$RUN/stats.sql"
+  app/src/main/java/com/gad/stats/stats/repository/StatsRepository.java > "$RUN/stats.sql"
 grep -q '\$1' "$RUN/stats.sql" || { echo "could not extract USER_STATS_SQL from StatsRepository" >&2; exit 1; }
 
 # ---- the service --------------------------------------------------------------------------------
