@@ -17,7 +17,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import com.gad.stats.auth.LoginProtectionConfig;
+import com.gad.stats.config.GadConfig;
 import com.gad.stats.support.Api;
 import com.gad.stats.support.LocalServicesResource;
 import com.gad.stats.support.TestData;
@@ -36,7 +36,7 @@ import io.restassured.response.Response;
 public class LoginProtectionTest {
 
     @Inject
-    LoginProtectionConfig config;
+    GadConfig config;
 
     static Response login(String email, String password) {
         return given().contentType("application/json")
@@ -68,7 +68,7 @@ public class LoginProtectionTest {
 
     @Test
     void lockoutAfterMaxFailuresRefusesEvenTheRightPasswordUntilItExpires() {
-        int max = config.maxFailures();
+        int max = config.auth().login().maxFailures();
         long user = TestData.user(1);
         String email = TestData.email(user);
         for (int i = 1; i < max; i++) {
@@ -80,7 +80,7 @@ public class LoginProtectionTest {
         assertEquals(max, failures(user));
         assertTrue(locked(user));
         long lockSeconds = Long.parseLong(Db.one("SELECT round(extract(epoch FROM bloqueado_hasta - now())) FROM usuarios WHERE id = " + user));
-        long expected = config.lockDuration().toSeconds();
+        long expected = config.auth().login().lockDuration().toSeconds();
         assertTrue(lockSeconds <= expected && lockSeconds > expected - 60, "locked for " + lockSeconds + "s");
 
         // locked: the right password gets the very same refusal, and the lock is neither counted nor extended
@@ -120,7 +120,7 @@ public class LoginProtectionTest {
 
     @Test
     void concurrentFailuresAreCountedExactlyOnce() throws Exception {
-        int max = config.maxFailures();
+        int max = config.auth().login().maxFailures();
         long user = TestData.user(1);
         String email = TestData.email(user);
         // fewer than the threshold, all at once: every one counted (no lost update)

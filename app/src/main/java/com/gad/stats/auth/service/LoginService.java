@@ -6,7 +6,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import com.gad.stats.auth.LoginProtectionConfig;
 import com.gad.stats.auth.Roles;
 import com.gad.stats.auth.repository.UserAccount;
 import com.gad.stats.auth.repository.UserRepository;
@@ -47,13 +46,13 @@ public class LoginService {
     private final MeterRegistry registry;
 
     LoginService(UserRepository users, PasswordHasher hasher, LoginThrottle throttle, GadConfig config,
-            LoginProtectionConfig protection, MeterRegistry registry,
-            @ConfigProperty(name = "mp.jwt.verify.issuer") String issuer) {
+            MeterRegistry registry, @ConfigProperty(name = "mp.jwt.verify.issuer") String issuer) {
         this.users = users;
         this.hasher = hasher;
         this.throttle = throttle;
         this.issuer = issuer;
         this.lifespanSeconds = config.auth().tokenLifespan().toSeconds();
+        GadConfig.Login protection = config.auth().login();
         this.maxFailures = Math.max(1, protection.maxFailures());
         this.lockSeconds = protection.lockDuration().toMillis() / 1000.0;
         this.registry = registry;

@@ -5,7 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.gad.stats.auth.LoginProtectionConfig;
+import com.gad.stats.config.GadConfig;
 
 import io.quarkus.logging.Log;
 
@@ -21,8 +21,8 @@ public class LoginThrottle {
     private final KeyedRateLimiter perIp;
     private final KeyedRateLimiter perAccount;
 
-    LoginThrottle(LoginProtectionConfig config) {
-        LoginProtectionConfig.RateLimit limits = config.rateLimit();
+    LoginThrottle(GadConfig config) {
+        GadConfig.Login.RateLimit limits = config.auth().login().rateLimit();
         this.enabled = limits.enabled();
         this.perIp = new KeyedRateLimiter(limits.perIp(), limits.window(), limits.maxTrackedKeys(), System::nanoTime);
         this.perAccount = new KeyedRateLimiter(limits.perAccount(), limits.window(), limits.maxTrackedKeys(), System::nanoTime);
