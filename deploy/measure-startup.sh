@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start-up time and memory of the packaged JVM application (app/target/quarkus-app), measured the way
-# the README's "Native build" section reports them. Starts the jar RUNS times (default 5), each
+# docs/operations.md "Native build" reports them. Starts the jar RUNS times (default 5), each
 # time until /q/health/ready answers 200, and prints per run:
 #   started   Quarkus' own "started in" figure
 #   ready_ms  wall time from exec to the first 200 of /q/health/ready
