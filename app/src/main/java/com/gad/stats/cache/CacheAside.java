@@ -25,8 +25,8 @@ import io.smallrye.mutiny.Uni;
  *        └─▶ Unavailable ──▶ (coalesce while running) ──▶ load, store nothing
  * </pre>
  *
- * Redis is an accelerator, never a dependency: a Redis failure becomes a database read, and a
- * failed write-back is logged and counted but never fails the request ({@link CacheFailurePolicy}).
+ * Redis is an accelerator, never a dependency: a Redis failure becomes a (bounded) database read,
+ * and a failed write-back is logged and counted but never fails the request ({@link CacheFailurePolicy}).
  *
  * <p>Stampede protection: concurrent misses of one value in this instance share one load
  * ({@link MissCoalescer}); across instances the first miss takes a short Redis lock and the others
@@ -42,14 +42,17 @@ public class CacheAside {
     private final CacheEpoch epoch;
     private final CacheCodec codec;
     private final Pause pause;
+    private final DatabaseFallback fallback;
     private final MissCoalescer coalescer;
     private final Duration ttl;
     private final Duration lockTtl;
     private final Duration lockPoll;
     private final int lockPolls;
 
-    CacheAside(CacheStore store, CacheKeys keys, CacheMetrics metrics, CacheEpoch epoch, Pause pause, GadConfig config) {
+    CacheAside(CacheStore store, CacheKeys keys, CacheMetrics metrics, CacheEpoch epoch, Pause pause, DatabaseFallback fallback,
+            GadConfig config) {
         this.store = store;
+        this.fallback = fallback;
         this.keys = keys;
         this.metrics = metrics;
         this.epoch = epoch;
@@ -170,10 +173,13 @@ public class CacheAside {
                 finished -> storedAgain(key, lookup, finished));
     }
 
-    /** Without Redis there is no generation to agree on: share only loads still running, store nothing. */
+    /**
+     * Without Redis there is no generation to agree on: share only loads still running, store
+     * nothing, and go to the database through the bounded {@link DatabaseFallback}.
+     */
     private Uni<CachedJson> sharedFallback(CacheKey key, String valueKey, Supplier<Uni<byte[]>> loader) {
         return coalescer.join(valueKey + "|unavailable", false,
-                () -> answered(loader, new CacheInfo(CacheOutcome.UNAVAILABLE, valueKey)),
+                () -> answered(() -> fallback.read(loader), new CacheInfo(CacheOutcome.UNAVAILABLE, valueKey)),
                 Uni.createFrom()::item);
     }
 

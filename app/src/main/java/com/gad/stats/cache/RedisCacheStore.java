@@ -140,7 +140,7 @@ public class RedisCacheStore implements CacheStore {
     }
 
     private Uni<Response> send(Request request) {
-        return policy.onRequestPath(() -> redis.send(request));
+        return policy.send(request);
     }
 
     private static String ascii(Response reply) {

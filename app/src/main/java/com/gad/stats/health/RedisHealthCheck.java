@@ -10,7 +10,6 @@ import com.gad.stats.cache.CacheFailurePolicy;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 
 /**
@@ -21,17 +20,15 @@ import io.vertx.mutiny.redis.client.Request;
 @ApplicationScoped
 public class RedisHealthCheck implements AsyncHealthCheck {
 
-    private final Redis redis;
     private final CacheFailurePolicy policy;
 
-    RedisHealthCheck(Redis redis, CacheFailurePolicy policy) {
-        this.redis = redis;
+    RedisHealthCheck(CacheFailurePolicy policy) {
         this.policy = policy;
     }
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        return policy.onRequestPath(() -> redis.send(Request.cmd(Command.PING)))
+        return policy.send(Request.cmd(Command.PING))
                 .map(pong -> "up")
                 .onFailure().recoverWithItem("down")
                 .map(state -> HealthCheckResponse.named("redis-cache")

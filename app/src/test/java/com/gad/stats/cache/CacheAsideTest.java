@@ -46,7 +46,7 @@ class CacheAsideTest {
     final AtomicInteger loads = new AtomicInteger();
 
     CacheAside pipeline(Pause pause) {
-        return new CacheAside(store, keys, metrics, epoch, pause, CONFIG);
+        return new CacheAside(store, keys, metrics, epoch, pause, Supplier::get, CONFIG);
     }
 
     final CacheAside cache = pipeline(VirtualPause.autoAdvancing());

@@ -42,12 +42,14 @@ public class CrossInstanceStampedeTest {
     @Inject
     Pause pause;
     @Inject
+    DatabaseFallback fallback;
+    @Inject
     GadConfig config;
 
     @Test
     void twoInstancesRunAtMostTwoAggregationsForOneColdKey() {
-        CacheAside instanceA = new CacheAside(store, keys, metrics, epoch, pause, config);
-        CacheAside instanceB = new CacheAside(store, keys, metrics, epoch, pause, config);
+        CacheAside instanceA = new CacheAside(store, keys, metrics, epoch, pause, fallback, config);
+        CacheAside instanceB = new CacheAside(store, keys, metrics, epoch, pause, fallback, config);
         CacheKey key = CacheKey.stats(900_000_000L + ThreadLocalRandom.current().nextInt(1_000_000), 30);
         AtomicInteger aggregations = new AtomicInteger();
         byte[] json = "{\"total\":7}".getBytes(StandardCharsets.UTF_8);

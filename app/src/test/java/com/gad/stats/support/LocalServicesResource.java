@@ -39,11 +39,10 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
                 "quarkus.datasource.username", postgres.user(),
                 "quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port(),
                 // The packaged application of the *IT tests runs in the prod profile: it gets here what
-                // the test profile sets in application.properties (keys, migrations, timeouts, admin).
+                // the test profile sets in application.properties (keys, migrations, admin).
                 "mp.jwt.verify.publickey.location", testResource("publicKey.pem"),
                 "smallrye.jwt.sign.key.location", testResource("privateKey.pem"),
                 "quarkus.datasource.migrations.active", "true",
-                "gad.cache.redis-timeout", "1s",
                 "gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test",
                 "gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd");
     }

@@ -13,7 +13,6 @@ import com.gad.stats.cache.CacheOutcome;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
@@ -28,13 +27,11 @@ public class CacheAdminService {
     /** Keys examined per SCAN step: large enough to walk a million keys in ~1000 round trips. */
     static final int SCAN_BATCH = 1000;
 
-    private final Redis redis;
     private final CacheFailurePolicy policy;
     private final CacheKeys keys;
     private final CacheMetrics metrics;
 
-    CacheAdminService(Redis redis, CacheFailurePolicy policy, CacheKeys keys, CacheMetrics metrics) {
-        this.redis = redis;
+    CacheAdminService(CacheFailurePolicy policy, CacheKeys keys, CacheMetrics metrics) {
         this.policy = policy;
         this.keys = keys;
         this.metrics = metrics;
@@ -115,7 +112,7 @@ public class CacheAdminService {
     }
 
     private Uni<Response> send(Request request) {
-        return policy.onAdminPath(() -> redis.send(request));
+        return policy.sendAdmin(request);
     }
 
     private CacheStatsView.Service serviceCounts() {
