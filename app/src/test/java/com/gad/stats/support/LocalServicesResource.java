@@ -47,8 +47,13 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
                 "gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd");
     }
 
+    /** A file of the test resources, by absolute path (the packaged application reads it from disk). */
     private static String testResource(String name) {
-        return Path.of("src", "test", "resources", name).toAbsolutePath().toString();
+        try {
+            return Path.of(LocalServicesResource.class.getClassLoader().getResource(name).toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
