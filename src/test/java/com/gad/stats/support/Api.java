@@ -18,21 +18,24 @@ public final class Api {
     }
 
     /**
-     * Undoes a fault test: Redis running, proxies restored, and the service's Redis circuit
-     * breaker closed again (its health check's PINGs are the probes that close it), so the next
-     * test starts with a working cache. Works against the packaged application too.
+     * Undoes a fault test: Redis running, proxies restored, the service's Redis circuit breaker
+     * closed again (its health check's PINGs are the probes that close it) and its database change
+     * listener back and caught up, so the next test starts with a working cache. Works against the
+     * packaged application too.
      */
     public static void healBackends() {
         LocalServicesResource.redis().start();
         LocalServicesResource.redisProxy().restore();
         LocalServicesResource.postgresProxy().restore();
+        LocalServicesResource.listenerProxy().restore();
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                 .pollInterval(java.time.Duration.ofMillis(200))
                 .until(() -> {
                     var ready = given().when().get("/q/health/ready").then().extract().jsonPath();
                     return "UP".equals(ready.getString("status"))
                             && "up".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.redis"))
-                            && "closed".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.circuit"));
+                            && "closed".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.circuit"))
+                            && "up".equals(ready.getString("checks.find { it.name == 'database-invalidation' }.data.listener"));
                 });
     }
 
