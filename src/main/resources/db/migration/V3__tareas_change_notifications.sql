@@ -7,8 +7,11 @@
 -- user). Ids are split over several notifications so that none exceeds 7,000 bytes (NOTIFY's limit
 -- is 8,000). PostgreSQL delivers notifications only when the transaction commits, and drops them
 -- when it rolls back.
+--
+-- Idempotent (CREATE OR REPLACE, DROP IF EXISTS), so it may also be run by hand, before or after
+-- Flyway runs it, on PostgreSQL 11 or later (EXECUTE FUNCTION).
 
-CREATE FUNCTION gad_stats_notify_users(users bigint[]) RETURNS void
+CREATE OR REPLACE FUNCTION gad_stats_notify_users(users bigint[]) RETURNS void
     LANGUAGE sql AS $$
     SELECT pg_notify('gad_stats_invalidate',
                      floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint || ':' || string_agg(id::text, ',' ORDER BY id))
@@ -18,7 +21,7 @@ CREATE FUNCTION gad_stats_notify_users(users bigint[]) RETURNS void
      GROUP BY chunk;
 $$;
 
-CREATE FUNCTION gad_stats_tareas_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION gad_stats_tareas_changed() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -37,6 +40,11 @@ END;
 $$;
 
 -- One trigger per event: PostgreSQL allows transition tables only on single-event triggers.
+DROP TRIGGER IF EXISTS gad_stats_tareas_insert ON tareas;
+DROP TRIGGER IF EXISTS gad_stats_tareas_update ON tareas;
+DROP TRIGGER IF EXISTS gad_stats_tareas_delete ON tareas;
+DROP TRIGGER IF EXISTS gad_stats_tareas_truncate ON tareas;
+
 CREATE TRIGGER gad_stats_tareas_insert
     AFTER INSERT ON tareas REFERENCING NEW TABLE AS gad_new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION gad_stats_tareas_changed();
