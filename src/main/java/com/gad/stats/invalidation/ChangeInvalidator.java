@@ -1,9 +1,7 @@
 package com.gad.stats.invalidation;
 
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.LongStream;
 
@@ -27,28 +25,25 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * across all notifications: a statement that changed 100,000 tasks of 1,000 users costs 1,000
  * invalidations, queued and run a few at a time, never a burst that holds the event loop.
  *
- * <p>When changes may have gone unheard, every cached value is made stale ({@link FullInvalidation}).
- * Such a full invalidation is owed until one that started after the reason arose has succeeded; one
- * runs at a time, and a failed one is retried at the listener's next check.
+ * <p>When changes may have gone unheard, every cached value is made stale ({@link FullInvalidation},
+ * run by a {@link FullInvalidationRunner}); one that fails is retried at the listener's next check.
  */
 @ApplicationScoped
 public class ChangeInvalidator {
 
     private final StatsService stats;
     private final FullInvalidation fullInvalidation;
+    private final FullInvalidationRunner full;
     private final InvalidationMetrics metrics;
     private final Pool pool;
     private final int concurrency;
     private final UnicastProcessor<ChangeNotice> notices = UnicastProcessor.create();
-    /** Full invalidations asked for so far, and how many of them a finished one covers. */
-    private final AtomicLong owed = new AtomicLong();
-    private final AtomicLong covered = new AtomicLong();
-    private final AtomicBoolean fullRunning = new AtomicBoolean();
 
     ChangeInvalidator(StatsService stats, FullInvalidation fullInvalidation, InvalidationMetrics metrics, Pool pool,
             InvalidationConfig config) {
         this.stats = stats;
         this.fullInvalidation = fullInvalidation;
+        this.full = new FullInvalidationRunner(fullInvalidation, this::announced, metrics);
         this.metrics = metrics;
         this.pool = pool;
         this.concurrency = config.concurrency();
@@ -83,51 +78,22 @@ public class ChangeInvalidator {
 
     /** Every cached value must be made stale; starts doing it. */
     void invalidateEverything(Reason reason) {
-        owe(reason);
-        runFullInvalidation();
+        full.owe(reason);
+        full.runIfOwed();
     }
 
     /** Runs the owed full invalidation, if any (the listener's periodic check). */
     void retryOwed() {
-        if (owesFullInvalidation()) {
-            runFullInvalidation();
-        }
+        full.runIfOwed();
     }
 
     /** True while a full invalidation is owed: the cache may hold values that missed a change. */
     boolean owesFullInvalidation() {
-        return covered.get() < owed.get();
-    }
-
-    private void owe(Reason reason) {
-        metrics.fullRequested(reason);
-        owed.incrementAndGet();
-    }
-
-    private void runFullInvalidation() {
-        if (!fullRunning.compareAndSet(false, true)) {
-            return; // the running one looks again when it ends
-        }
-        long target = owed.get();
-        fullInvalidation.invalidateEverything()
-                .call(this::broadcast)
-                .subscribe().with(
-                        epoch -> {
-                            metrics.full(true);
-                            covered.accumulateAndGet(target, Math::max);
-                            fullRunning.set(false);
-                            retryOwed();
-                        },
-                        failure -> {
-                            metrics.full(false);
-                            fullRunning.set(false);
-                            Log.warnf("cache: could not make every cached value stale (%s); trying again at the next check",
-                                    failure.getClass().getSimpleName());
-                        });
+        return full.owed();
     }
 
     /** Tells the other instances the new epoch (best effort: they only need it if they missed changes too). */
-    private Uni<Void> broadcast(OptionalLong epoch) {
+    private Uni<Void> announced(OptionalLong epoch) {
         if (epoch.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -166,7 +132,7 @@ public class ChangeInvalidator {
                 .onFailure().invoke(failure -> {
                     // the values it could not invalidate must not outlive Redis' recovery: the next
                     // check makes everything stale once Redis answers again
-                    owe(Reason.FAILED_INVALIDATION);
+                    full.owe(Reason.FAILED_INVALIDATION);
                     metrics.invalidationFailed();
                 })
                 .onFailure().recoverWithNull()

@@ -71,6 +71,7 @@ public class StaleSetRaceTest {
         release.complete(null);
         assertEquals(0, slowMiss.get(20, TimeUnit.SECONDS), "the miss answered with what it read");
         hook.clear();
+        com.gad.stats.support.Api.awaitChangesApplied(); // the write's notification invalidates once more
 
         // 4. the cache must not serve the pre-write figures
         getStats(token, user, null).statusCode(200).body("total", is(1)).body("_cache.hit", is(false));

@@ -5,6 +5,7 @@ import static com.gad.stats.support.Api.metric;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.gad.stats.auth.Roles;
 import com.gad.stats.support.Api;
@@ -30,7 +33,7 @@ import com.gad.stats.support.Tokens;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.path.json.JsonPath;
+import io.restassured.response.ValidatableResponse;
 
 /**
  * Changes made straight in PostgreSQL, from a JDBC connection of their own and never through the
@@ -50,6 +53,42 @@ public class DatabaseInvalidationTest {
      */
     static final Duration UNHEARD = Duration.ofSeconds(20);
 
+    static final String INVALIDATED = "gad_invalidation_invalidations_total{result=\"ok\"}";
+
+    /** A new efectivo reading their own statistics through the cache. */
+    record Reader(long id, String token) {
+
+        static Reader newUser() {
+            long id = TestData.user(1);
+            return new Reader(id, Tokens.forUser(id, Roles.EFECTIVO));
+        }
+
+        ValidatableResponse stats() {
+            return getStats(token, id, null).statusCode(200);
+        }
+
+        /** Reads until the statistics are a cache hit with this total, so the next change must invalidate them. */
+        void cached(int total) {
+            stats().body("total", is(total));
+            await().atMost(HEARD).pollInterval(Duration.ofMillis(20))
+                    .untilAsserted(() -> stats().body("total", is(total)).body("_cache.hit", is(true)));
+        }
+
+        /** Reads through the cache until the total is this one. */
+        void awaitTotal(int total, Duration bound) {
+            await().atMost(bound).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> stats().body("total", is(total)));
+        }
+
+        /** The cached value is still served, unchanged. */
+        void servedFromCache(int total) {
+            stats().body("total", is(total)).body("_cache.hit", is(true));
+        }
+
+        long task(String estado) {
+            return TestData.task(id, estado, Duration.ofHours(1));
+        }
+    }
+
     @AfterEach
     void heal() {
         Api.healBackends();
@@ -57,112 +96,93 @@ public class DatabaseInvalidationTest {
 
     @Test
     void anInsertIsSeen() {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        cachedTotal(token, user, 0);
+        Reader user = Reader.newUser();
+        user.cached(0);
 
-        TestData.task(user, "programada", Duration.ofHours(1));
+        user.task("programada");
 
-        awaitTotal(token, user, 1, HEARD);
+        user.awaitTotal(1, HEARD);
     }
 
     @Test
     void anUpdateOfEstadoIsSeen() {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        long task = TestData.task(user, "en_curso", Duration.ofHours(3), Duration.ofMinutes(1), null, false);
-        cachedTotal(token, user, 1);
+        Reader user = Reader.newUser();
+        long task = TestData.task(user.id(), "en_curso", Duration.ofHours(3), Duration.ofMinutes(1), null, false);
+        user.cached(1);
 
         sql("UPDATE tareas SET estado = 'finalizada', fin_real = inicio_real + interval '90 minutes' WHERE id = ?", task);
 
-        await().atMost(HEARD).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> getStats(token, user, null)
-                .statusCode(200)
+        await().atMost(HEARD).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> user.stats()
                 .body("completadas", is(1))
                 .body("en_progreso", is(0))
                 .body("promedio_duracion_horas", is(1.5f)));
     }
 
-    @Test
-    void aSoftDeleteIsSeen() {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        long task = TestData.task(user, "programada", Duration.ofHours(1));
-        TestData.task(user, "programada", Duration.ofHours(2));
-        cachedTotal(token, user, 2);
+    /** A soft delete (an UPDATE) and a hard one: the user's other task stays counted. */
+    @ParameterizedTest
+    @ValueSource(strings = { "UPDATE tareas SET deleted_at = now() WHERE id = ?", "DELETE FROM tareas WHERE id = ?" })
+    void aDeleteIsSeen(String delete) {
+        Reader user = Reader.newUser();
+        long task = user.task("cancelada");
+        user.task("programada");
+        user.cached(2);
 
-        sql("UPDATE tareas SET deleted_at = now() WHERE id = ?", task);
+        sql(delete, task);
 
-        awaitTotal(token, user, 1, HEARD);
+        user.awaitTotal(1, HEARD);
     }
 
     @Test
     void aReassignmentRefreshesBothUsers() {
-        long from = TestData.user(1);
-        long to = TestData.user(1);
-        String fromToken = Tokens.forUser(from, Roles.EFECTIVO);
-        String toToken = Tokens.forUser(to, Roles.EFECTIVO);
-        long task = TestData.task(from, "programada", Duration.ofHours(1));
-        cachedTotal(fromToken, from, 1);
-        cachedTotal(toToken, to, 0);
+        Reader from = Reader.newUser();
+        Reader to = Reader.newUser();
+        long task = from.task("programada");
+        from.cached(1);
+        to.cached(0);
 
-        sql("UPDATE tareas SET delegado_usuario_id = ? WHERE id = ?", to, task);
+        sql("UPDATE tareas SET delegado_usuario_id = ? WHERE id = ?", to.id(), task);
 
-        awaitTotal(fromToken, from, 0, HEARD);
-        awaitTotal(toToken, to, 1, HEARD);
-    }
-
-    @Test
-    void aHardDeleteIsSeen() {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        long task = TestData.task(user, "cancelada", Duration.ofHours(1));
-        cachedTotal(token, user, 1);
-
-        sql("DELETE FROM tareas WHERE id = ?", task);
-
-        awaitTotal(token, user, 0, HEARD);
+        from.awaitTotal(0, HEARD);
+        to.awaitTotal(1, HEARD);
     }
 
     @Test
     void cachedTaskListsAreRefreshedToo() {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        TestData.task(user, "programada", Duration.ofHours(1));
-        given().auth().oauth2(token).when().get("/api/v1/tasks").then().statusCode(200).body("count", is(1));
-        given().auth().oauth2(token).when().get("/api/v1/tasks").then().statusCode(200)
+        Reader user = Reader.newUser();
+        user.task("programada");
+        given().auth().oauth2(user.token()).when().get("/api/v1/tasks").then().statusCode(200).body("count", is(1));
+        given().auth().oauth2(user.token()).when().get("/api/v1/tasks").then().statusCode(200)
                 .body("count", is(1)).body("_cache.hit", is(true));
 
-        TestData.task(user, "programada", Duration.ofMinutes(1));
+        user.task("programada");
 
-        await().atMost(HEARD).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> given().auth().oauth2(token)
+        await().atMost(HEARD).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> given().auth().oauth2(user.token())
                 .when().get("/api/v1/tasks").then().statusCode(200).body("count", is(2)));
     }
 
     @Test
     void aRolledBackChangeSendsNothing() throws SQLException {
-        long rolledBack = TestData.user(1);
-        long committed = TestData.user(1);
-        String rolledBackToken = Tokens.forUser(rolledBack, Roles.EFECTIVO);
-        String committedToken = Tokens.forUser(committed, Roles.EFECTIVO);
-        TestData.task(rolledBack, "programada", Duration.ofHours(1));
-        cachedTotal(rolledBackToken, rolledBack, 1);
-        cachedTotal(committedToken, committed, 0);
-        double before = metric("gad_invalidation_invalidations_total{result=\"ok\"}");
+        Reader rolledBack = Reader.newUser();
+        Reader committed = Reader.newUser();
+        rolledBack.task("programada");
+        rolledBack.cached(1);
+        committed.cached(0);
+        double before = metric(INVALIDATED);
 
         try (Connection c = LocalServicesResource.postgres().connect()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("UPDATE tareas SET deleted_at = now() WHERE delegado_usuario_id = ?")) {
-                ps.setLong(1, rolledBack);
+                ps.setLong(1, rolledBack.id());
                 ps.executeUpdate();
             }
             c.rollback();
         }
         // notifications are delivered in commit order: once this one is applied, the other would have been
-        TestData.task(committed, "programada", Duration.ofHours(1));
-        awaitTotal(committedToken, committed, 1, HEARD);
+        committed.task("programada");
+        committed.awaitTotal(1, HEARD);
 
-        assertEquals(before + 1, metric("gad_invalidation_invalidations_total{result=\"ok\"}"));
-        getStats(rolledBackToken, rolledBack, null).statusCode(200).body("total", is(1)).body("_cache.hit", is(true));
+        assertEquals(before + 1, metric(INVALIDATED));
+        rolledBack.servedFromCache(1);
     }
 
     /** The issue's figure: one statement over 100,000 tasks of 1,000 users costs 1,000 invalidations. */
@@ -171,22 +191,33 @@ public class DatabaseInvalidationTest {
         List<Long> users = bulkUsers(1000);
         long first = users.get(0);
         long last = users.get(users.size() - 1);
-        double beforeInsert = metric("gad_invalidation_invalidations_total{result=\"ok\"}");
+        try {
+            bulkStatement(users, first, last);
+        } finally {
+            // other tests fingerprint every row of tareas after each request: leave none of these behind
+            sql("DELETE FROM tareas WHERE delegado_usuario_id BETWEEN ? AND ?", first, last);
+            sql("DELETE FROM usuarios WHERE id BETWEEN ? AND ?", first, last);
+            TestData.execute("VACUUM tareas");
+        }
+    }
+
+    private void bulkStatement(List<Long> users, long first, long last) throws Exception {
+        double beforeInsert = metric(INVALIDATED);
         sql("""
                 INSERT INTO tareas (codigo, titulo, tipo, estado, delegado_usuario_id, creado_por_usuario_id, created_at)
                 SELECT 'bulk-' || u.id || '-' || g, 'Tarea masiva', 'patrullaje', 'programada', u.id, u.id, now() - interval '1 hour'
                   FROM usuarios u, generate_series(1, 100) g
                  WHERE u.id BETWEEN ? AND ?
                 """, first, last);
-        await().atMost(UNHEARD).until(() -> metric("gad_invalidation_invalidations_total{result=\"ok\"}") >= beforeInsert + 1000);
+        await().atMost(UNHEARD).until(() -> metric(INVALIDATED) >= beforeInsert + 1000);
 
-        List<String> tokens = new ArrayList<>();
+        List<Reader> readers = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            long user = users.get(i * 199);
-            tokens.add(Tokens.forUser(user, Roles.EFECTIVO));
-            cachedTotal(tokens.get(i), user, 100);
+            long id = users.get(i * 199);
+            readers.add(new Reader(id, Tokens.forUser(id, Roles.EFECTIVO)));
+            readers.get(i).cached(100);
         }
-        double invalidations = metric("gad_invalidation_invalidations_total{result=\"ok\"}");
+        double invalidations = metric(INVALIDATED);
         double notifications = metric("gad_invalidation_notifications_total{kind=\"users\"}");
         double lagCount = metric("gad_invalidation_lag_seconds_count");
 
@@ -204,21 +235,18 @@ public class DatabaseInvalidationTest {
         long start = System.nanoTime();
         sql("UPDATE tareas SET estado = 'cancelada' WHERE delegado_usuario_id BETWEEN ? AND ?", first, last);
         long committedMillis = (System.nanoTime() - start) / 1_000_000;
-        await().atMost(UNHEARD).pollInterval(Duration.ofMillis(10))
-                .until(() -> metric("gad_invalidation_invalidations_total{result=\"ok\"}") >= invalidations + 1000);
+        await().atMost(UNHEARD).pollInterval(Duration.ofMillis(10)).until(() -> metric(INVALIDATED) >= invalidations + 1000);
         long appliedMillis = (System.nanoTime() - start) / 1_000_000;
         measuring.set(false);
         probes.join();
 
         // exactly one per user, and it stays so
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(
-                () -> metric("gad_invalidation_invalidations_total{result=\"ok\"}") == invalidations + 1000);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> metric(INVALIDATED) == invalidations + 1000);
         double sent = metric("gad_invalidation_notifications_total{kind=\"users\"}") - notifications;
         assertTrue(sent >= 1 && sent <= 2, sent + " notifications for 1,000 ids (each at most 7,000 bytes)");
         assertEquals(lagCount + sent, metric("gad_invalidation_lag_seconds_count"));
-        for (int i = 0; i < tokens.size(); i++) {
-            getStats(tokens.get(i), users.get(i * 199), null).statusCode(200)
-                    .body("total", is(100)).body("canceladas", is(100)).body("programadas", is(0));
+        for (Reader reader : readers) {
+            reader.stats().body("total", is(100)).body("canceladas", is(100)).body("programadas", is(0));
         }
         System.out.printf("bulk: UPDATE of 100,000 tasks of 1,000 users: statement %d ms, all 1,000 invalidated %d ms after it"
                 + " started (%.0f notification(s), lag max %.3f s), slowest /q/health/live meanwhile %d ms%n",
@@ -228,22 +256,21 @@ public class DatabaseInvalidationTest {
     /** The trigger function's TRUNCATE branch, on a scratch copy of tareas (truncating tareas would empty every test). */
     @Test
     void aTruncateMakesEveryCachedValueStale() {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        cachedTotal(token, user, 0);
+        Reader user = Reader.newUser();
+        user.cached(0);
         double truncates = metric("gad_invalidation_notifications_total{kind=\"all_users\"}");
         double fullRuns = metric("gad_invalidation_full_total{result=\"ok\"}");
-        String scratch = "tareas_truncate_" + user;
+        String scratch = "tareas_truncate_" + user.id();
         TestData.execute("CREATE TABLE " + scratch + " (LIKE tareas)");
         try {
             TestData.execute("CREATE TRIGGER gad_stats_truncate AFTER TRUNCATE ON " + scratch
                     + " FOR EACH STATEMENT EXECUTE FUNCTION gad_stats_tareas_changed()");
-            // a change nobody hears about, then the TRUNCATE: only the full invalidation can bring it in
+            // a change nobody hears about, then the TRUNCATE: only a full invalidation can bring it in
             unheardInsert(user);
-            getStats(token, user, null).statusCode(200).body("total", is(0)).body("_cache.hit", is(true));
+            user.servedFromCache(0);
             TestData.execute("TRUNCATE " + scratch);
 
-            awaitTotal(token, user, 1, UNHEARD);
+            user.awaitTotal(1, UNHEARD);
             assertEquals(truncates + 1, metric("gad_invalidation_notifications_total{kind=\"all_users\"}"));
             assertTrue(metric("gad_invalidation_full_total{result=\"ok\"}") > fullRuns);
         } finally {
@@ -253,26 +280,24 @@ public class DatabaseInvalidationTest {
 
     @Test
     void anUnreadableNotificationMakesEveryCachedValueStale() {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        cachedTotal(token, user, 0);
+        Reader user = Reader.newUser();
+        user.cached(0);
         unheardInsert(user);
         double unreadable = metric("gad_invalidation_notifications_total{kind=\"unreadable\"}");
 
         TestData.execute("SELECT pg_notify('gad_stats_invalidate', 'not the trigger''s format')");
 
-        awaitTotal(token, user, 1, UNHEARD);
+        user.awaitTotal(1, UNHEARD);
         assertEquals(unreadable + 1, metric("gad_invalidation_notifications_total{kind=\"unreadable\"}"));
     }
 
     /** The listener's backend killed and a write committed before it could be back: missed, then covered. */
     @Test
     void aChangeMadeWhileTheListenerIsKilledIsNotServedOnceItIsBack() throws SQLException {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        cachedTotal(token, user, 0);
+        Reader user = Reader.newUser();
+        user.cached(0);
         double subscribes = metric("gad_invalidation_listener_subscribes_total");
-        double missedInvalidations = metric("gad_invalidation_invalidations_total{result=\"ok\"}");
+        double invalidated = metric(INVALIDATED);
 
         try (Connection c = LocalServicesResource.postgres().connect()) {
             c.setAutoCommit(false);
@@ -283,7 +308,7 @@ public class DatabaseInvalidationTest {
                 kill.setString(1, DatabaseChangeListener.APPLICATION_NAME);
                 try (ResultSet rs = kill.executeQuery()) {
                     rs.next();
-                    assertEquals(1, rs.getInt(1), "the listener's backend was terminated");
+                    assertTrue(rs.getInt(1) >= 1, "the listener's backend was terminated");
                 }
             }
             // committed while no backend listens (the listener reconnects only after 1 s)
@@ -291,37 +316,34 @@ public class DatabaseInvalidationTest {
                     INSERT INTO tareas (codigo, titulo, tipo, delegado_usuario_id, creado_por_usuario_id)
                     VALUES ('killed-' || ?, 'Tarea', 'patrullaje', ?, ?)
                     """)) {
-                insert.setLong(1, user);
-                insert.setLong(2, user);
-                insert.setLong(3, user);
+                insert.setLong(1, user.id());
+                insert.setLong(2, user.id());
+                insert.setLong(3, user.id());
                 insert.executeUpdate();
             }
             c.commit();
         }
 
-        awaitTotal(token, user, 1, UNHEARD);
+        user.awaitTotal(1, UNHEARD);
         assertTrue(metric("gad_invalidation_listener_subscribes_total") > subscribes, "the listener subscribed again");
-        assertEquals(missedInvalidations, metric("gad_invalidation_invalidations_total{result=\"ok\"}"),
-                "the change was not notified: the fresh figures come from the full invalidation");
+        assertEquals(invalidated, metric(INVALIDATED), "the change was not notified: the fresh figures come from the full invalidation");
     }
 
     /** Only the listening connection is cut (a network fault): PostgreSQL answers, so nothing older than the check interval is served. */
     @Test
     void whileTheListenerIsCutAndTheDatabaseAnswersStaleValuesAreBounded() {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        cachedTotal(token, user, 0);
+        Reader user = Reader.newUser();
+        user.cached(0);
         double downRuns = metric("gad_invalidation_full_requested_total{reason=\"listener_down\"}");
 
         LocalServicesResource.listenerProxy().cut();
-        TestData.task(user, "programada", Duration.ofHours(1));
+        user.task("programada");
 
         long start = System.nanoTime();
-        awaitTotal(token, user, 1, UNHEARD);
+        user.awaitTotal(1, UNHEARD);
         System.out.printf("listener cut: a change made meanwhile was served fresh after %d ms%n",
                 (System.nanoTime() - start) / 1_000_000);
-        JsonPath ready = given().when().get("/q/health/ready").then().statusCode(200).extract().jsonPath();
-        assertEquals("down", ready.getString("checks.find { it.name == 'database-invalidation' }.data.listener"));
+        assertEquals("down", listenerState());
         assertEquals(0.0, metric("gad_invalidation_listener_up"));
         assertTrue(metric("gad_invalidation_full_requested_total{reason=\"listener_down\"}") > downRuns);
 
@@ -335,60 +357,49 @@ public class DatabaseInvalidationTest {
      */
     @Test
     void afterTheDatabaseComesBackNothingWrittenMeanwhileIsServedStale() {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        cachedTotal(token, user, 0);
+        Reader user = Reader.newUser();
+        user.cached(0);
 
         LocalServicesResource.postgresProxy().cut();
         LocalServicesResource.listenerProxy().cut();
-        TestData.task(user, "programada", Duration.ofHours(1)); // another tool, still able to reach PostgreSQL
-        getStats(token, user, null).statusCode(200).body("total", is(0)).body("_cache.hit", is(true));
-        await().atMost(UNHEARD).until(() -> "down".equals(given().when().get("/q/health/ready").then().extract()
-                .jsonPath().getString("checks.find { it.name == 'database-invalidation' }.data.listener")));
-        getStats(token, user, null).statusCode(200).body("total", is(0)).body("_cache.hit", is(true));
+        user.task("programada"); // another tool, still able to reach PostgreSQL
+        user.servedFromCache(0);
+        await().atMost(UNHEARD).until(() -> "down".equals(listenerState()));
+        user.servedFromCache(0);
 
         LocalServicesResource.postgresProxy().restore();
         LocalServicesResource.listenerProxy().restore();
-        awaitTotal(token, user, 1, UNHEARD);
+        user.awaitTotal(1, UNHEARD);
     }
 
     /** An invalidation that cannot reach Redis must not let the old value back once Redis is reachable again. */
     @Test
     void anInvalidationThatCouldNotReachRedisIsMadeUpForOnceRedisIsBack() {
-        long user = TestData.user(1);
-        String token = Tokens.forUser(user, Roles.EFECTIVO);
-        cachedTotal(token, user, 0);
+        Reader user = Reader.newUser();
+        user.cached(0);
         double failed = metric("gad_invalidation_invalidations_total{result=\"failed\"}");
 
         LocalServicesResource.redisProxy().cut();
-        TestData.task(user, "programada", Duration.ofHours(1));
+        user.task("programada");
         await().atMost(UNHEARD).until(() -> metric("gad_invalidation_invalidations_total{result=\"failed\"}") > failed);
         assertEquals(0.0, metric("gad_invalidation_listener_up"), "a full invalidation is owed");
 
         LocalServicesResource.redisProxy().restore();
-        await().atMost(UNHEARD).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> getStats(token, user, null)
-                .statusCode(200).body("total", is(1)).body("_cache.reason", is(org.hamcrest.Matchers.not("cache_unavailable"))));
+        await().atMost(UNHEARD).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> user.stats()
+                .body("total", is(1)).body("_cache.reason", is(not("cache_unavailable"))));
         await().atMost(UNHEARD).until(() -> metric("gad_invalidation_listener_up") == 1.0);
     }
 
     // --- helpers ------------------------------------------------------------------------------
 
-    /** Reads until the user's statistics are a cache hit with this total (so the next change must invalidate them). */
-    static void cachedTotal(String token, long user, int total) {
-        getStats(token, user, null).statusCode(200).body("total", is(total));
-        await().atMost(HEARD).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> getStats(token, user, null)
-                .statusCode(200).body("total", is(total)).body("_cache.hit", is(true)));
-    }
-
-    /** Reads through the cache until the total is the expected one. */
-    static void awaitTotal(String token, long user, int total, Duration bound) {
-        await().atMost(bound).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> getStats(token, user, null)
-                .statusCode(200).body("total", is(total)));
+    static String listenerState() {
+        return given().when().get("/q/health/ready").then().extract().jsonPath()
+                .getString("checks.find { it.name == 'database-invalidation' }.data.listener");
     }
 
     /** An insert the listener cannot hear about. */
-    static void unheardInsert(long user) {
-        TestData.unnotified(() -> TestData.task(user, "programada", Duration.ofHours(1)));
+    static void unheardInsert(Reader user) {
+        TestData.unnotified(() -> user.task("programada"));
     }
 
     static void sql(String statement, Object... args) {

@@ -1,5 +1,6 @@
 package com.gad.stats.stats;
 
+import static com.gad.stats.support.Api.awaitChangesApplied;
 import static com.gad.stats.support.Api.getStats;
 import static com.gad.stats.support.Api.metric;
 import static com.gad.stats.support.Api.statsKey;
@@ -39,6 +40,7 @@ public class StatsResourceTest {
     void missThenHitStoresTheValueWithItsTtl() {
         long user = TestData.user(1);
         TestData.task(user, "finalizada", Duration.ofDays(1));
+        awaitChangesApplied();
         String token = Tokens.forUser(user, Roles.EFECTIVO);
 
         getStats(token, user, null)

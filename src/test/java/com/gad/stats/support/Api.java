@@ -39,6 +39,26 @@ public final class Api {
                 });
     }
 
+    private static final java.util.concurrent.atomic.AtomicLong MARKERS = new java.util.concurrent.atomic.AtomicLong(8_000_000_000_000_000_000L);
+
+    /**
+     * Waits until the service has applied every change committed to tareas so far. Each change
+     * reaches the cache a few milliseconds after its commit (the triggers' notification), also after
+     * an API write, which invalidates once more when the notification arrives; a test that expects a
+     * hit right after a write waits here first. A marker notification naming a user id nobody has is
+     * sent now; PostgreSQL delivers notifications in commit order and the service applies them in
+     * order, so once the marker user's generation exists in Redis the earlier changes are applied.
+     */
+    public static void awaitChangesApplied() {
+        long marker = MARKERS.incrementAndGet();
+        String generation = "gad:gen:v1:{u" + marker + "}";
+        TestData.execute("SELECT pg_notify('gad_stats_invalidate', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint || ':"
+                + marker + "')");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(5))
+                .until(() -> Long.valueOf(1).equals(RedisProbe.call("EXISTS", generation)));
+        RedisProbe.call("DEL", generation);
+    }
+
     /** Redis key of a user's cached statistics. */
     public static String statsKey(long userId, int days) {
         return "gad:stats:v1:{u" + userId + "}:d" + days;

@@ -22,6 +22,7 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
     private static TcpProxy postgresProxy;
     private static TcpProxy listenerProxy;
     private static TcpProxy redisProxy;
+    private static Map<String, String> config;
 
     @Override
     public Map<String, String> start() {
@@ -35,7 +36,7 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
             throw new UncheckedIOException(e);
         }
         String pg = "127.0.0.1:" + postgresProxy.port() + "/" + postgres.database();
-        return Map.ofEntries(
+        config = Map.ofEntries(
                 Map.entry("quarkus.datasource.reactive.url", "postgresql://" + pg),
                 Map.entry("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + pg),
                 Map.entry("quarkus.datasource.username", postgres.user()),
@@ -50,6 +51,7 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
                 Map.entry("gad.cache.redis-timeout", "1s"),
                 Map.entry("gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test"),
                 Map.entry("gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd"));
+        return config;
     }
 
     private static String testResource(String name) {
@@ -73,6 +75,11 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
         if (postgres != null) {
             postgres.close();
         }
+    }
+
+    /** What the service under test was configured with (to start another instance like it). */
+    public static Map<String, String> config() {
+        return config;
     }
 
     public static LocalPostgres postgres() {
