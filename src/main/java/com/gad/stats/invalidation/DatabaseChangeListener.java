@@ -60,6 +60,9 @@ public class DatabaseChangeListener {
     private volatile Instant since = Instant.now();
     private volatile PgSubscriber subscriber;
     private long timer = -1;
+    private volatile boolean stopped;
+    /** First connection attempts that failed (only the first is logged as a warning). */
+    private int failedConnects;
 
     DatabaseChangeListener(Vertx vertx, Pool pool, ChangeInvalidator invalidator, InvalidationMetrics metrics,
             InvalidationConfig config, Config allConfig, MeterRegistry registry) {
@@ -92,6 +95,7 @@ public class DatabaseChangeListener {
     }
 
     void stop(@Observes ShutdownEvent event) {
+        stopped = true;
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
@@ -125,17 +129,24 @@ public class DatabaseChangeListener {
      * fails leaves it waiting for another connect() (after close()).
      */
     private void connect() {
+        if (stopped) {
+            return;
+        }
         subscriber.connect()
                 .subscribe().with(
                         connected -> Log.debug("database change listener connected"),
                         failure -> {
-                            Log.warnf("database change listener cannot connect yet (%s); trying every %s",
-                                    failure.getClass().getSimpleName(), config.reconnectInterval());
+                            if (failedConnects++ == 0) {
+                                Log.warnf("database change listener cannot connect yet (%s); trying every %s",
+                                        failure.getClass().getSimpleName(), config.reconnectInterval());
+                            }
                             subscriber.close()
-                                    .subscribe().with(
-                                            closed -> vertx.setTimer(config.reconnectInterval().toMillis(), id -> connect()),
-                                            closeFailure -> vertx.setTimer(config.reconnectInterval().toMillis(), id -> connect()));
+                                    .subscribe().with(closed -> connectLater(), closeFailure -> connectLater());
                         });
+    }
+
+    private void connectLater() {
+        vertx.setTimer(config.reconnectInterval().toMillis(), id -> connect());
     }
 
     /** LISTEN is active on a new connection: what was said before it may have been missed. */
