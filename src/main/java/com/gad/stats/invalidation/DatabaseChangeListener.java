@@ -216,6 +216,8 @@ public class DatabaseChangeListener {
                 .ifPresent(mode -> options.setSslMode(SslMode.of(mode)));
         options.setConnectTimeout((int) config.checkTimeout().toMillis());
         options.addProperty("application_name", APPLICATION_NAME);
+        // its own client_name in the Vert.x client meters, apart from the request pool's
+        options.setMetricsName(APPLICATION_NAME);
         return options;
     }
 }
