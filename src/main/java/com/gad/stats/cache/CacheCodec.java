@@ -4,28 +4,32 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.zip.CRC32;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Stored form of a cached value: {@code generation 0x1F flag crc32 body}.
+ * Stored form of a cached value: {@code generation 0x1F flag epoch crc32 body}.
  * <ul>
  * <li>generation: the user's generation the value was computed under (ASCII);</li>
  * <li>flag: {@code 'j'} plain JSON or {@code 'z'} gzip-compressed JSON;</li>
+ * <li>epoch: 8 bytes, big-endian, the {@link CacheEpoch} at computation time;</li>
  * <li>crc32: 4 bytes, big-endian, of the JSON, so a truncated or corrupt value is detected and
  * treated as a miss instead of being served.</li>
  * </ul>
- * The generation prefix is written by the Redis write-back script, which prepends the generation
- * it checked; this class encodes the rest (the "envelope").
  */
 public final class CacheCodec {
 
     static final byte SEPARATOR = 0x1F;
     private static final byte PLAIN = 'j';
     private static final byte GZIP = 'z';
-    private static final int HEADER = 5;
+    private static final int HEADER = 1 + Long.BYTES + Integer.BYTES;
+    /** Generations are short tokens: a separator further in means the value is not ours. */
+    private static final int MAX_GENERATION = 64;
     /** A decompressed value larger than this is corrupt by definition (stats are ~300 bytes). */
     private static final int MAX_JSON = 4 * 1024 * 1024;
 
@@ -35,53 +39,49 @@ public final class CacheCodec {
         this.compressThreshold = compressThreshold;
     }
 
-    /** A stored value split into its parts; {@code json} is null when the value is unreadable. */
-    public record Decoded(String generation, byte[] json) {
-        boolean readable() {
-            return json != null;
-        }
+    /** A readable stored value. */
+    public record Envelope(String generation, long epoch, byte[] json) {
     }
 
-    public byte[] encode(byte[] json) {
+    public byte[] encode(String generation, long epoch, byte[] json) {
         boolean compress = json.length > compressThreshold;
         byte[] body = compress ? gzip(json) : json;
-        byte[] out = new byte[HEADER + body.length];
-        out[0] = compress ? GZIP : PLAIN;
-        writeInt(out, 1, crc(json));
-        System.arraycopy(body, 0, out, HEADER, body.length);
-        return out;
+        byte[] gen = generation.getBytes(StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(gen.length + 1 + HEADER + body.length)
+                .put(gen)
+                .put(SEPARATOR)
+                .put(compress ? GZIP : PLAIN)
+                .putLong(epoch)
+                .putInt(crc(json))
+                .put(body)
+                .array();
     }
 
-    public Decoded decode(byte[] stored) {
-        int sep = indexOf(stored, SEPARATOR);
-        if (sep < 0) {
-            return new Decoded(null, null);
+    /** The value's parts, or empty when the bytes are not a value this codec wrote intact. */
+    public Optional<Envelope> decode(byte[] stored) {
+        int sep = separator(stored);
+        if (sep < 0 || stored.length < sep + 1 + HEADER) {
+            return Optional.empty();
         }
-        String generation = new String(stored, 0, sep, java.nio.charset.StandardCharsets.US_ASCII);
-        int start = sep + 1;
-        if (stored.length < start + HEADER) {
-            return new Decoded(generation, null);
+        ByteBuffer header = ByteBuffer.wrap(stored, sep + 1, HEADER);
+        byte flag = header.get();
+        long epoch = header.getLong();
+        int crc = header.getInt();
+        byte[] body = Arrays.copyOfRange(stored, sep + 1 + HEADER, stored.length);
+        byte[] json = switch (flag) {
+            case PLAIN -> body;
+            case GZIP -> gunzip(body);
+            default -> null;
+        };
+        if (json == null || json.length == 0 || json[0] != '{' || crc(json) != crc) {
+            return Optional.empty();
         }
-        byte flag = stored[start];
-        byte[] body = Arrays.copyOfRange(stored, start + HEADER, stored.length);
-        byte[] json;
-        if (flag == PLAIN) {
-            json = body;
-        } else if (flag == GZIP) {
-            json = gunzip(body);
-        } else {
-            json = null;
-        }
-        if (json == null || crc(json) != readInt(stored, start + 1) || json.length == 0 || json[0] != '{') {
-            return new Decoded(generation, null);
-        }
-        return new Decoded(generation, json);
+        return Optional.of(new Envelope(new String(stored, 0, sep, StandardCharsets.US_ASCII), epoch, json));
     }
 
-    private static int indexOf(byte[] bytes, byte b) {
-        // the generation is a short token: look only at the first bytes
-        for (int i = 0; i < Math.min(bytes.length, 64); i++) {
-            if (bytes[i] == b) {
+    private static int separator(byte[] bytes) {
+        for (int i = 0; i < Math.min(bytes.length, MAX_GENERATION); i++) {
+            if (bytes[i] == SEPARATOR) {
                 return i;
             }
         }
@@ -94,17 +94,6 @@ public final class CacheCodec {
         return (int) crc.getValue();
     }
 
-    private static void writeInt(byte[] out, int at, int v) {
-        out[at] = (byte) (v >>> 24);
-        out[at + 1] = (byte) (v >>> 16);
-        out[at + 2] = (byte) (v >>> 8);
-        out[at + 3] = (byte) v;
-    }
-
-    private static int readInt(byte[] in, int at) {
-        return ((in[at] & 0xFF) << 24) | ((in[at + 1] & 0xFF) << 16) | ((in[at + 2] & 0xFF) << 8) | (in[at + 3] & 0xFF);
-    }
-
     private static byte[] gzip(byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 3 + 32);
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
@@ -115,6 +104,7 @@ public final class CacheCodec {
         return out.toByteArray();
     }
 
+    /** The JSON, or null when the body is not intact gzip (reported as unreadable by the caller). */
     private static byte[] gunzip(byte[] data) {
         try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(data))) {
             byte[] json = gz.readNBytes(MAX_JSON + 1);

@@ -5,27 +5,17 @@ import java.nio.charset.StandardCharsets;
 /**
  * Where an answer came from: the {@code _cache} member of a response.
  *
- * @param hit    true when served from Redis
- * @param reason why the database answered: miss, bypass, stale, cache_unavailable (null on a hit)
- * @param key    the Redis key of the value (null when the answer is not cacheable)
+ * @param outcome what the pipeline did; gives {@code hit}, {@code source} and {@code reason}
+ * @param key     the Redis key of the value, or null when the answer has no cached form
  */
-public record CacheInfo(boolean hit, String reason, String key) {
+public record CacheInfo(CacheOutcome outcome, String key) {
 
-    public static final String MISS = "miss";
-    public static final String BYPASS = "bypass";
-    public static final String STALE = "stale";
-    public static final String CACHE_UNAVAILABLE = "cache_unavailable";
-
-    public static CacheInfo hit(String key) {
-        return new CacheInfo(true, null, key);
-    }
-
-    public static CacheInfo fromDatabase(String reason, String key) {
-        return new CacheInfo(false, reason, key);
+    public boolean hit() {
+        return outcome.servedFromCache();
     }
 
     public String source() {
-        return hit ? "redis" : "database";
+        return hit() ? "redis" : "database";
     }
 
     /**
@@ -35,10 +25,10 @@ public record CacheInfo(boolean hit, String reason, String key) {
      */
     public byte[] appendTo(byte[] jsonObject) {
         StringBuilder member = new StringBuilder(96)
-                .append(",\"_cache\":{\"hit\":").append(hit)
+                .append(",\"_cache\":{\"hit\":").append(hit())
                 .append(",\"source\":\"").append(source()).append('"');
-        if (reason != null) {
-            member.append(",\"reason\":\"").append(reason).append('"');
+        if (outcome.reason() != null) {
+            member.append(",\"reason\":\"").append(outcome.reason()).append('"');
         }
         if (key != null) {
             member.append(",\"key\":\"").append(key).append('"');

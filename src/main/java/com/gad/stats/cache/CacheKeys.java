@@ -10,16 +10,16 @@ import com.gad.stats.config.GadConfig;
  * Cluster slot and can be read together (MGET) in one round trip:
  *
  * <pre>
- *   gad:stats:v1:{u42}:d30   a cached value (stats of user 42 over 30 days)
- *   gad:gen:v1:{u42}         the user's generation: changing it invalidates all of the user's values
- *   gad:lock:v1:{u42}:stats:d30  short lock held by the instance computing that value
+ *   gad:stats:v2:{u42}:d30   a cached value (stats of user 42 over 30 days)
+ *   gad:gen:v2:{u42}         the user's generation: changing it invalidates all of the user's values
+ *   gad:lock:v2:{u42}:stats:d30  short lock held by the instance computing that value
  * </pre>
  */
 @ApplicationScoped
 public class CacheKeys {
 
     /** Bump when the stored value format changes: a deploy then never reads old values. */
-    public static final String FORMAT_VERSION = "v1";
+    public static final String FORMAT_VERSION = "v2";
 
     private final String prefix;
 

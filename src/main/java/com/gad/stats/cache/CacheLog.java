@@ -1,5 +1,8 @@
 package com.gad.stats.cache;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
@@ -13,6 +16,10 @@ import org.jboss.logging.MDC;
 final class CacheLog {
 
     private static final Logger LOG = Logger.getLogger("com.gad.stats.cache");
+    static final int WARNINGS_PER_SECOND = 20;
+    private static final AtomicLong WARN_WINDOW = new AtomicLong();
+    private static final AtomicInteger WARNED = new AtomicInteger();
+    private static final AtomicInteger SUPPRESSED = new AtomicInteger();
 
     private CacheLog() {
     }
@@ -23,7 +30,24 @@ final class CacheLog {
         }
     }
 
+    /**
+     * A failure, at most {@link #WARNINGS_PER_SECOND} lines a second: when Redis is down every request
+     * would warn, and under overload the log must not become the bottleneck. The lines left out are
+     * counted and reported with the next one logged.
+     */
     static void warn(String result, String key, long userId, Throwable failure) {
+        long second = System.nanoTime() / 1_000_000_000L;
+        if (WARN_WINDOW.getAndSet(second) != second) {
+            int dropped = SUPPRESSED.getAndSet(0);
+            WARNED.set(0);
+            if (dropped > 0) {
+                LOG.warnf("cache: %d more warnings left out in the last second", dropped);
+            }
+        }
+        if (WARNED.incrementAndGet() > WARNINGS_PER_SECOND) {
+            SUPPRESSED.incrementAndGet();
+            return;
+        }
         log(Logger.Level.WARN, result, key, userId, failure);
     }
 

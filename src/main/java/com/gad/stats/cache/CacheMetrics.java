@@ -2,6 +2,7 @@ package com.gad.stats.cache;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,31 +28,23 @@ import io.micrometer.core.instrument.Timer;
 @Startup // meters exist from start, not from the first request
 public class CacheMetrics {
 
-    /** The {@code result} tag of {@code gad_cache_requests_total}. */
-    public enum Result {
-        HIT, MISS, STALE, BYPASS, ERROR;
-
-        String tag() {
-            return name().toLowerCase();
-        }
-    }
-
     private final MeterRegistry registry;
-    private final Map<Result, Counter> requests = new EnumMap<>(Result.class);
+    private final Map<CacheOutcome, Counter> requests = new EnumMap<>(CacheOutcome.class);
     private final Counter corrupt;
     private final Counter invalidationFailures;
     private final Counter coalesced;
     private final Counter lockWaits;
     private final Counter lockWaitsExpired;
-    private final Map<String, Timer> okTimers = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, Timer> errorTimers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Timer> okTimers = new ConcurrentHashMap<>();
+    private final Map<String, Timer> errorTimers = new ConcurrentHashMap<>();
 
     CacheMetrics(MeterRegistry registry) {
         this.registry = registry;
-        for (Result result : Result.values()) {
-            requests.put(result, Counter.builder("gad.cache.requests")
+        for (CacheOutcome outcome : CacheOutcome.values()) {
+            // outcomes sharing a tag (corrupt counts as a miss) share the counter
+            requests.put(outcome, Counter.builder("gad.cache.requests")
                     .description("Cache-aside lookups by result")
-                    .tag("result", result.tag())
+                    .tag("result", outcome.metricTag())
                     .register(registry));
         }
         corrupt = Counter.builder("gad.cache.corrupt")
@@ -71,13 +64,16 @@ public class CacheMetrics {
                 .register(registry);
     }
 
-    public void count(Result result) {
-        requests.get(result).increment();
+    public void count(CacheOutcome outcome) {
+        requests.get(outcome).increment();
+        if (outcome == CacheOutcome.CORRUPT) {
+            corrupt.increment();
+        }
     }
 
-    /** Lookups with this result since start (this instance only). */
-    public long total(Result result) {
-        return (long) requests.get(result).count();
+    /** Lookups counted under this outcome's tag since start (this instance only). */
+    public long total(CacheOutcome outcome) {
+        return (long) requests.get(outcome).count();
     }
 
     public void coalesced() {
@@ -90,10 +86,6 @@ public class CacheMetrics {
 
     public void lockWaitExpired() {
         lockWaitsExpired.increment();
-    }
-
-    public void corrupt() {
-        corrupt.increment();
     }
 
     public void invalidationFailed() {

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.gad.stats.auth.AuthFailureLog;
+import com.gad.stats.cache.CacheOverloadedException;
 
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationCompletionException;
@@ -113,6 +114,13 @@ public class ProblemMappers {
             if (cause instanceof ApiException api) {
                 return api(api);
             }
+        }
+        if (cause instanceof CacheOverloadedException) {
+            return Response.status(503)
+                    .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
+                    .type(Problem.MEDIA_TYPE)
+                    .entity(Problem.of(503, "Service unavailable", "The service is overloaded; retry later", null))
+                    .build();
         }
         if (isDatabaseUnavailable(cause)) {
             Log.warnf("database unavailable: %s", cause.getClass().getSimpleName());

@@ -14,6 +14,27 @@ public interface GadConfig {
 
     Auth auth();
 
+    /** Admission control of the API (probes and metrics are never limited). */
+    Overload overload();
+
+    interface Overload {
+        /** API requests processed at once; more wait in a queue. */
+        @WithDefault("64")
+        int maxConcurrent();
+
+        /** API requests waiting for a turn; beyond them a request is shed at once. */
+        @WithDefault("1024")
+        int maxQueued();
+
+        /** A request that waited this long for a turn is shed instead of processed. */
+        @WithDefault("1s")
+        Duration maxQueueWait();
+
+        /** The Retry-After a shed request is given. */
+        @WithDefault("1s")
+        Duration retryAfter();
+    }
+
     interface Cache {
         /** Prefix of every key this service writes; admin endpoints can never reach outside it. */
         @WithDefault("gad:")
@@ -23,9 +44,20 @@ public interface GadConfig {
         @WithDefault("300s")
         Duration ttl();
 
-        /** Upper bound of one Redis call; past it the request is served from PostgreSQL. */
+        /**
+         * How late a Redis reply may be before the call fails and the request is served from
+         * PostgreSQL, counted against Redis only: while this process is saturated the deadline is
+         * extended (see {@code CacheFailurePolicy}).
+         */
         @WithDefault("50ms")
         Duration redisTimeout();
+
+        /** The longest a Redis call may wait in all while this process is too busy to judge it. */
+        @WithDefault("1s")
+        Duration redisBusyDeadline();
+
+        /** Reads served by PostgreSQL because Redis could not serve them: a bulkhead. */
+        Fallback fallback();
 
         /** Values larger than this many bytes are stored gzip-compressed. */
         @WithDefault("1024")
@@ -39,6 +71,16 @@ public interface GadConfig {
 
         /** Optional precomputation of the most active users' statistics at start. */
         Warmup warmup();
+    }
+
+    interface Fallback {
+        /** Such reads running at once (well below the reactive pool's size, which misses and writes share). */
+        @WithDefault("8")
+        int concurrency();
+
+        /** Such reads waiting for a turn; beyond them a request is shed with 503 and Retry-After. */
+        @WithDefault("32")
+        int queue();
     }
 
     interface Breaker {

@@ -5,8 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import com.gad.stats.cache.RedisCacheStore;
-import com.gad.stats.cache.RedisGuard;
+import com.gad.stats.cache.CacheFailurePolicy;
 
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
@@ -21,23 +20,21 @@ import io.vertx.mutiny.redis.client.Request;
 @ApplicationScoped
 public class RedisHealthCheck implements AsyncHealthCheck {
 
-    private final RedisCacheStore store;
-    private final RedisGuard guard;
+    private final CacheFailurePolicy policy;
 
-    RedisHealthCheck(RedisCacheStore store, RedisGuard guard) {
-        this.store = store;
-        this.guard = guard;
+    RedisHealthCheck(CacheFailurePolicy policy) {
+        this.policy = policy;
     }
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        return store.send(Request.cmd(Command.PING))
+        return policy.send(Request.cmd(Command.PING))
                 .map(pong -> "up")
                 .onFailure().recoverWithItem("down")
                 .map(state -> HealthCheckResponse.named("redis-cache")
                         .up()
                         .withData("redis", state)
-                        .withData("circuit", guard.state())
+                        .withData("circuit", policy.breakerState())
                         .withData("required", false)
                         .build());
     }

@@ -2,9 +2,10 @@ package com.gad.stats.cache;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,47 +14,39 @@ class CacheCodecTest {
 
     private final CacheCodec codec = new CacheCodec(64);
 
-    private static byte[] stored(String generation, byte[] envelope) {
-        byte[] gen = generation.getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[gen.length + 1 + envelope.length];
-        System.arraycopy(gen, 0, out, 0, gen.length);
-        out[gen.length] = CacheCodec.SEPARATOR;
-        System.arraycopy(envelope, 0, out, gen.length + 1, envelope.length);
-        return out;
-    }
-
     @Test
     void smallValuesRoundTripPlain() {
         byte[] json = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
-        byte[] envelope = codec.encode(json);
-        assertEquals('j', envelope[0]);
-        CacheCodec.Decoded decoded = codec.decode(stored("g1", envelope));
+        byte[] stored = codec.encode("g1", 7, json);
+        assertEquals('j', stored[3]);
+        CacheCodec.Envelope decoded = codec.decode(stored).orElseThrow();
         assertEquals("g1", decoded.generation());
+        assertEquals(7, decoded.epoch());
         assertArrayEquals(json, decoded.json());
     }
 
     @Test
     void largeValuesRoundTripCompressed() {
         byte[] json = ("{\"items\":\"" + "ñandú ".repeat(500) + "\"}").getBytes(StandardCharsets.UTF_8);
-        byte[] envelope = codec.encode(json);
-        assertEquals('z', envelope[0]);
-        assertArrayEquals(json, codec.decode(stored("g2", envelope)).json());
+        byte[] stored = codec.encode("g2", 0, json);
+        assertEquals('z', stored[3]);
+        assertTrue(stored.length < json.length / 4, "compressed");
+        assertArrayEquals(json, codec.decode(stored).orElseThrow().json());
     }
 
     @Test
     void damagedValuesAreUnreadable() {
-        byte[] envelope = codec.encode("{\"total\":12}".getBytes(StandardCharsets.UTF_8));
-        byte[] flipped = stored("g", envelope);
+        byte[] stored = codec.encode("g", 0, "{\"total\":12}".getBytes(StandardCharsets.UTF_8));
+        byte[] flipped = stored.clone();
         flipped[flipped.length - 2] ^= 1;
-        assertNull(codec.decode(flipped).json(), "checksum mismatch");
-
-        byte[] truncated = java.util.Arrays.copyOf(stored("g", envelope), 6);
-        assertNull(codec.decode(truncated).json(), "truncated");
-
-        assertNull(codec.decode("no separator at all".getBytes()).json());
-        assertNull(codec.decode(stored("g", new byte[] { 'q', 0, 0, 0, 0, '{' })).json(), "unknown format flag");
-        byte[] badGzip = codec.encode(("{\"x\":\"" + "a".repeat(200) + "\"}").getBytes());
+        assertTrue(codec.decode(flipped).isEmpty(), "checksum mismatch");
+        assertTrue(codec.decode(Arrays.copyOf(stored, 6)).isEmpty(), "truncated");
+        assertTrue(codec.decode("no separator at all".getBytes(StandardCharsets.US_ASCII)).isEmpty());
+        byte[] unknownFlag = stored.clone();
+        unknownFlag[2] = 'q';
+        assertTrue(codec.decode(unknownFlag).isEmpty(), "unknown format flag");
+        byte[] badGzip = codec.encode("g", 0, ("{\"x\":\"" + "a".repeat(200) + "\"}").getBytes(StandardCharsets.US_ASCII));
         badGzip[badGzip.length - 12] ^= 0x7F;
-        assertNull(codec.decode(stored("g", badGzip)).json(), "corrupt gzip");
+        assertTrue(codec.decode(badGzip).isEmpty(), "corrupt gzip");
     }
 }

@@ -21,7 +21,6 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 
 /**
  * Two service instances racing for one cold key: two CacheAside pipelines with their own
@@ -33,22 +32,24 @@ import io.vertx.core.Vertx;
 public class CrossInstanceStampedeTest {
 
     @Inject
-    RedisCacheStore store;
+    CacheStore store;
     @Inject
     CacheKeys keys;
     @Inject
     CacheMetrics metrics;
     @Inject
-    WriteBackHook hook;
+    CacheEpoch epoch;
     @Inject
-    Vertx vertx;
+    Pause pause;
+    @Inject
+    DatabaseFallback fallback;
     @Inject
     GadConfig config;
 
     @Test
     void twoInstancesRunAtMostTwoAggregationsForOneColdKey() {
-        CacheAside instanceA = new CacheAside(store, keys, metrics, hook, vertx, config);
-        CacheAside instanceB = new CacheAside(store, keys, metrics, hook, vertx, config);
+        CacheAside instanceA = new CacheAside(store, keys, metrics, epoch, pause, fallback, config);
+        CacheAside instanceB = new CacheAside(store, keys, metrics, epoch, pause, fallback, config);
         CacheKey key = CacheKey.stats(900_000_000L + ThreadLocalRandom.current().nextInt(1_000_000), 30);
         AtomicInteger aggregations = new AtomicInteger();
         byte[] json = "{\"total\":7}".getBytes(StandardCharsets.UTF_8);
@@ -56,7 +57,7 @@ public class CrossInstanceStampedeTest {
         List<Uni<CachedJson>> requests = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             CacheAside instance = i % 2 == 0 ? instanceA : instanceB;
-            requests.add(instance.get(key, true, () -> Uni.createFrom().item(() -> {
+            requests.add(instance.get(key, () -> Uni.createFrom().item(() -> {
                 aggregations.incrementAndGet();
                 return json;
             }).onItem().delayIt().by(Duration.ofMillis(100))));

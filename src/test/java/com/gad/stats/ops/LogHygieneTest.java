@@ -16,6 +16,7 @@ import java.util.logging.Logger;
 import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 
+import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.auth.Roles;
 import com.gad.stats.support.Api;
 import com.gad.stats.support.LocalServicesResource;
@@ -97,7 +98,7 @@ public class LogHygieneTest {
         long user = TestData.user(1);
         String token = Tokens.forUser(user, Roles.EFECTIVO);
         String valueKey = Api.statsKey(user, 30);
-        String generationKey = "gad:gen:v1:{u" + user + "}";
+        String generationKey = "gad:gen:" + CacheKeys.FORMAT_VERSION + ":{u" + user + "}";
 
         List<LogEntry> entries = logsDuring(() -> {
             Api.getStats(token, user, null).statusCode(200);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
+import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.auth.Roles;
 import com.gad.stats.support.LocalServicesResource;
 import com.gad.stats.support.RedisProbe;
@@ -71,9 +72,9 @@ public class AuthorizationMatrixTest {
             long owner = TestData.user(1);
             long task = TestData.task(owner, "programada", Duration.ofHours(1));
             String codigo = Db.one("SELECT codigo FROM tareas WHERE id = " + task);
-            String statsKey = "gad:stats:v1:{u" + owner + "}:d30";
+            String statsKey = "gad:stats:" + CacheKeys.FORMAT_VERSION + ":{u" + owner + "}:d30";
             RedisProbe.call("SET", statsKey, "planted");
-            return new Target(owner, TestData.email(owner), task, codigo, statsKey, "gad:gen:v1:{u" + owner + "}");
+            return new Target(owner, TestData.email(owner), task, codigo, statsKey, "gad:gen:" + CacheKeys.FORMAT_VERSION + ":{u" + owner + "}");
         }
 
         /** Everything a denied request must leave as it was. */

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
+import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.auth.Roles;
 import com.gad.stats.support.LocalServicesResource;
 import com.gad.stats.support.RedisProbe;
@@ -71,8 +72,8 @@ public class InputFuzzTest {
     }
 
     /** The key layout of the service: anything else appearing under the prefix came from user input. */
-    static final Pattern KEY_LAYOUT = Pattern.compile("gad:(stats:v1:\\{u\\d+\\}:d\\d+|tasks:v1:\\{u\\d+\\}:l\\d+:o\\d+:e"
-            + "(all|programada|en_curso|pausada|finalizada|cancelada)|gen:v1:\\{u\\d+\\})");
+    static final Pattern KEY_LAYOUT = Pattern.compile("gad:(stats:" + CacheKeys.FORMAT_VERSION + ":\\{u\\d+\\}:d\\d+|tasks:" + CacheKeys.FORMAT_VERSION + ":\\{u\\d+\\}:l\\d+:o\\d+:e"
+            + "(all|programada|en_curso|pausada|finalizada|cancelada)|gen:" + CacheKeys.FORMAT_VERSION + ":\\{u\\d+\\})");
 
     static final List<String> SENTINELS = List.of("fuzz:sentinel", "gad", "gadx:sentinel", "GAD:sentinel", "other:gad:sentinel",
             "{gad}:sentinel", "gad\\:sentinel", "ga*:sentinel");

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.auth.Roles;
 import com.gad.stats.support.LocalServicesResource;
 import com.gad.stats.support.RedisProbe;
@@ -56,8 +57,8 @@ public class StatsResourceTest {
 
         long ttl = RedisProbe.integer("TTL", statsKey(user, 30));
         assertTrue(ttl > 0 && ttl <= 300, "TTL was " + ttl);
-        assertNotNull(RedisProbe.call("GET", "gad:gen:v1:{u" + user + "}"), "the user's generation exists");
-        assertEquals(0L, RedisProbe.call("EXISTS", "gad:lock:v1:{u" + user + "}:stats:d30"), "the write-back released the stampede lock");
+        assertNotNull(RedisProbe.call("GET", "gad:gen:" + CacheKeys.FORMAT_VERSION + ":{u" + user + "}"), "the user's generation exists");
+        assertEquals(0L, RedisProbe.call("EXISTS", "gad:lock:" + CacheKeys.FORMAT_VERSION + ":{u" + user + "}:stats:d30"), "the write-back released the stampede lock");
 
         getStats(token, user, null)
                 .statusCode(200)

@@ -2,6 +2,8 @@ package com.gad.stats.support;
 
 import static io.restassured.RestAssured.given;
 
+import com.gad.stats.cache.CacheKeys;
+
 import io.restassured.response.ValidatableResponse;
 
 /** HTTP helpers shared by the tests. */
@@ -51,7 +53,7 @@ public final class Api {
      */
     public static void awaitChangesApplied() {
         long marker = MARKERS.incrementAndGet();
-        String generation = "gad:gen:v1:{u" + marker + "}";
+        String generation = "gad:gen:" + CacheKeys.FORMAT_VERSION + ":{u" + marker + "}";
         TestData.execute("SELECT pg_notify('gad_stats_invalidate', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint || ':"
                 + marker + "')");
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(5))
@@ -61,7 +63,7 @@ public final class Api {
 
     /** Redis key of a user's cached statistics. */
     public static String statsKey(long userId, int days) {
-        return "gad:stats:v1:{u" + userId + "}:d" + days;
+        return "gad:stats:" + CacheKeys.FORMAT_VERSION + ":{u" + userId + "}:d" + days;
     }
 
     /** The value of one sample of /q/metrics, e.g. {@code gad_cache_requests_total{result="hit"}} (0 when absent). */

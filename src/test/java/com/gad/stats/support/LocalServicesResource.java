@@ -44,11 +44,10 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
                 Map.entry("gad.invalidation.url", "postgresql://127.0.0.1:" + listenerProxy.port() + "/" + postgres.database()),
                 Map.entry("quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port()),
                 // The packaged application of the *IT tests runs in the prod profile: it gets here what
-                // the test profile sets in application.properties (keys, migrations, timeouts, admin).
+                // the test profile sets in application.properties (keys, migrations, admin).
                 Map.entry("mp.jwt.verify.publickey.location", testResource("publicKey.pem")),
                 Map.entry("smallrye.jwt.sign.key.location", testResource("privateKey.pem")),
                 Map.entry("quarkus.datasource.migrations.active", "true"),
-                Map.entry("gad.cache.redis-timeout", "1s"),
                 Map.entry("gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test"),
                 Map.entry("gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd"));
         return config;

@@ -14,6 +14,7 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.auth.Roles;
 import com.gad.stats.support.LocalServicesResource;
 import com.gad.stats.support.TestData;
@@ -251,7 +252,7 @@ public class TaskResourceTest {
         String fromDatabase = given().auth().oauth2(token).when().get("/api/v1/tasks").then().statusCode(200)
                 .body("_cache.hit", is(false)).extract().jsonPath().getList("items").toString();
 
-        byte[] stored = (byte[]) com.gad.stats.support.RedisProbe.call("GET", "gad:tasks:v1:{u" + me + "}:l100:o0:eall");
+        byte[] stored = (byte[]) com.gad.stats.support.RedisProbe.call("GET", "gad:tasks:" + CacheKeys.FORMAT_VERSION + ":{u" + me + "}:l100:o0:eall");
         int separator = indexOf(stored, (byte) 0x1F);
         org.junit.jupiter.api.Assertions.assertEquals('z', (char) stored[separator + 1], "stored gzip-compressed");
         org.junit.jupiter.api.Assertions.assertTrue(stored.length < fromDatabase.length(), "compressed is smaller");

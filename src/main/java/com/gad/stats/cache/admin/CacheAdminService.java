@@ -1,16 +1,14 @@
 package com.gad.stats.cache.admin;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.gad.stats.cache.CacheFailurePolicy;
 import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.cache.CacheMetrics;
-import com.gad.stats.cache.CacheMetrics.Result;
-import com.gad.stats.cache.RedisCacheStore;
-import com.gad.stats.cache.RedisGuard;
+import com.gad.stats.cache.CacheOutcome;
 
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -28,18 +26,15 @@ public class CacheAdminService {
 
     /** Keys examined per SCAN step: large enough to walk a million keys in ~1000 round trips. */
     static final int SCAN_BATCH = 1000;
-    private static final Duration ADMIN_CALL_TIMEOUT = Duration.ofSeconds(5);
 
-    private final RedisCacheStore store;
+    private final CacheFailurePolicy policy;
     private final CacheKeys keys;
     private final CacheMetrics metrics;
-    private final RedisGuard guard;
 
-    CacheAdminService(RedisCacheStore store, CacheKeys keys, CacheMetrics metrics, RedisGuard guard) {
-        this.store = store;
+    CacheAdminService(CacheFailurePolicy policy, CacheKeys keys, CacheMetrics metrics) {
+        this.policy = policy;
         this.keys = keys;
         this.metrics = metrics;
-        this.guard = guard;
     }
 
     public Uni<CacheStatsView> stats() {
@@ -49,7 +44,7 @@ public class CacheAdminService {
                         .map(count -> view(info.toString(), count, service)))
                 .onFailure().recoverWithItem(failure -> {
                     Log.warnf("cache stats: Redis unavailable (%s)", failure.getClass().getSimpleName());
-                    return new CacheStatsView(false, null, null, null, null, null, keys.prefix(), guard.state(), service);
+                    return new CacheStatsView(false, null, null, null, null, null, keys.prefix(), policy.breakerState(), service);
                 });
     }
 
@@ -117,15 +112,15 @@ public class CacheAdminService {
     }
 
     private Uni<Response> send(Request request) {
-        return store.send(request, ADMIN_CALL_TIMEOUT);
+        return policy.sendAdmin(request);
     }
 
     private CacheStatsView.Service serviceCounts() {
-        long hits = metrics.total(Result.HIT);
-        long misses = metrics.total(Result.MISS);
-        long stale = metrics.total(Result.STALE);
-        long errors = metrics.total(Result.ERROR);
-        return new CacheStatsView.Service(hits, misses, stale, metrics.total(Result.BYPASS), errors,
+        long hits = metrics.total(CacheOutcome.HIT);
+        long misses = metrics.total(CacheOutcome.MISS);
+        long stale = metrics.total(CacheOutcome.STALE);
+        long errors = metrics.total(CacheOutcome.UNAVAILABLE);
+        return new CacheStatsView.Service(hits, misses, stale, metrics.total(CacheOutcome.BYPASS), errors,
                 CacheStatsView.percent(hits, misses + stale + errors));
     }
 
@@ -133,7 +128,7 @@ public class CacheAdminService {
         long hits = infoField(info, "keyspace_hits");
         long misses = infoField(info, "keyspace_misses");
         return new CacheStatsView(true, keysCount, hits, misses, CacheStatsView.percent(hits, misses),
-                infoField(info, "evicted_keys"), keys.prefix(), guard.state(), service);
+                infoField(info, "evicted_keys"), keys.prefix(), policy.breakerState(), service);
     }
 
     private static long infoField(String info, String name) {

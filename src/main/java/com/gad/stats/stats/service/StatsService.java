@@ -31,7 +31,10 @@ public class StatsService {
 
     /** The user's statistics as a JSON object with {@code _cache}; absent when the user does not exist. */
     public Uni<CachedJson> userStats(long userId, int days, boolean useCache) {
-        return cache.get(CacheKey.stats(userId, days), useCache, () -> computedStats(userId, days));
+        CacheKey key = CacheKey.stats(userId, days);
+        return useCache
+                ? cache.get(key, () -> computedStats(userId, days))
+                : cache.bypass(key, () -> computedStats(userId, days));
     }
 
     /** Drops every cached figure of the user (O(1)). */

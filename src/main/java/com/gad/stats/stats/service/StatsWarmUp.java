@@ -44,6 +44,10 @@ public class StatsWarmUp {
                         failure -> Log.warnf("cache warm-up stopped: %s", failure.getClass().getSimpleName()));
     }
 
+    /** One user's statistics over one window. */
+    private record Target(long userId, int days) {
+    }
+
     /**
      * Caches the statistics of the {@code users} most active users for each window in {@code days},
      * at most {@code concurrency} at a time; emits how many were computed or found cached. A
@@ -53,9 +57,9 @@ public class StatsWarmUp {
         int widestWindow = days.stream().mapToInt(Integer::intValue).max().orElse(30);
         return repository.mostActiveUsers(users, widestWindow)
                 .onItem().transformToMulti(ids -> Multi.createFrom().iterable(ids))
-                .onItem().transformToMulti(id -> Multi.createFrom().iterable(days).map(window -> new long[] { id, window }))
+                .onItem().transformToMulti(id -> Multi.createFrom().iterable(days).map(window -> new Target(id, window)))
                 .merge()
-                .onItem().transformToUni(pair -> stats.userStats(pair[0], (int) pair[1], true)
+                .onItem().transformToUni(target -> stats.userStats(target.userId(), target.days(), true)
                         .replaceWith(1L)
                         .onFailure().recoverWithItem(0L))
                 .merge(concurrency)

@@ -2,7 +2,8 @@ package com.gad.stats.tasks.service;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Set;
+import java.util.List;
+import java.util.function.Supplier;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,7 +14,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.gad.stats.auth.Caller;
 import com.gad.stats.cache.CacheAside;
-import com.gad.stats.cache.CacheInfo;
 import com.gad.stats.cache.CacheKey;
 import com.gad.stats.cache.CachedJson;
 import com.gad.stats.common.ApiException;
@@ -60,7 +60,7 @@ public class TaskService {
                 null, null);
         requireScheduleInOrder(task);
         return repository.insert(task)
-                .call(created -> invalidate("create", created.delegadoUsuarioId()));
+                .call(created -> written("create", created.delegadoUsuarioId()));
     }
 
     public Uni<Task> get(Caller caller, long id) {
@@ -78,10 +78,10 @@ public class TaskService {
                     requireVisible(caller, current, id);
                     requireMayChange(caller, current, changes);
                     return repository.update(conn, merged(current, changes, replace))
-                            .map(updated -> new Task[] { current, updated });
+                            .map(updated -> new Change(current, updated));
                 }))
-                .call(pair -> invalidate("update", pair[0].delegadoUsuarioId(), pair[1].delegadoUsuarioId()))
-                .map(pair -> pair[1]);
+                .call(change -> written("update", change.before().delegadoUsuarioId(), change.after().delegadoUsuarioId()))
+                .map(Change::after);
     }
 
     public Uni<Void> delete(long id) {
@@ -90,7 +90,7 @@ public class TaskService {
                     if (delegado == null) {
                         throw ApiException.notFound("No task with id " + id);
                     }
-                    return invalidate("delete", delegado);
+                    return written("delete", delegado);
                 });
     }
 
@@ -99,23 +99,21 @@ public class TaskService {
      * invalidated with them); the all-users list of supervisors is always read from the database.
      */
     public Uni<CachedJson> list(Long delegado, String estado, int limit, int offset) {
-        if (delegado == null) {
-            return repository.list(null, estado, limit, offset)
-                    .map(tasks -> new CachedJson(toJson(new TaskPage(tasks, limit, offset, tasks.size())),
-                            CacheInfo.fromDatabase(CacheInfo.BYPASS, null)));
-        }
-        return cache.get(CacheKey.tasks(delegado, limit, offset, estado), true,
-                () -> repository.list(delegado, estado, limit, offset)
-                        .map(tasks -> toJson(new TaskPage(tasks, limit, offset, tasks.size()))));
+        Supplier<Uni<byte[]>> page = () -> repository.list(delegado, estado, limit, offset)
+                .map(tasks -> toJson(new TaskPage(tasks, limit, offset, tasks.size())));
+        return delegado == null
+                ? cache.uncached(page)
+                : cache.get(CacheKey.tasks(delegado, limit, offset, estado), page);
     }
 
-    private Uni<Void> invalidate(String operation, long... users) {
+    /** A committed write: counted, then the caches of every user it touched are invalidated. */
+    private Uni<Void> written(String operation, Long... affectedUsers) {
         registry.counter("gad.tasks.writes", "operation", operation).increment();
-        Uni<Void> all = Uni.createFrom().voidItem();
-        for (long user : Set.copyOf(java.util.Arrays.stream(users).boxed().toList())) {
-            all = all.call(() -> cache.invalidateUser(user).onFailure().recoverWithNull());
-        }
-        return all;
+        return cache.invalidateAfterChange(List.of(affectedUsers), affectedUsers.length);
+    }
+
+    /** A task before and after an update (the delegado may differ: both users are affected). */
+    private record Change(Task before, Task after) {
     }
 
     private static void requireVisible(Caller caller, Task task, long id) {
