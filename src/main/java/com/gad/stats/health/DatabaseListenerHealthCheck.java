@@ -10,8 +10,8 @@ import com.gad.stats.invalidation.DatabaseChangeListener;
 
 /**
  * Reports the database change listener in the readiness data but always UP: while it is down the
- * service still answers, and keeps cached values from going stale by making them all stale every
- * few seconds (docs/database-invalidation.md), so taking it out of the load balancer would only hurt.
+ * service still answers correctly, bounding what it serves from the cache instead
+ * (docs/database-invalidation.md), so taking it out of the load balancer would only hurt.
  */
 @Readiness
 @ApplicationScoped

@@ -130,9 +130,8 @@ public class ChangeInvalidator {
         return Uni.createFrom().deferred(() -> stats.invalidate(userId))
                 .invoke(metrics::invalidated)
                 .onFailure().invoke(failure -> {
-                    // the values it could not invalidate must not outlive Redis' recovery: the next
-                    // check makes everything stale once Redis answers again
-                    full.owe(Reason.FAILED_INVALIDATION);
+                    // the value it could not invalidate must not be served once Redis answers again
+                    invalidateEverything(Reason.FAILED_INVALIDATION);
                     metrics.invalidationFailed();
                 })
                 .onFailure().recoverWithNull()

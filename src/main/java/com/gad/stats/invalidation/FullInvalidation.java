@@ -13,9 +13,9 @@ import io.smallrye.mutiny.Uni;
 public interface FullInvalidation {
 
     /**
-     * Emits the cache epoch that now starts, which the other instances must adopt ({@link #adoptEpoch}),
-     * or empty when they need not be told. Fails when it could not be done (Redis unreachable);
-     * the listener then tries again at its next check.
+     * Emits the cache epoch that now starts, which the other instances may adopt ({@link #adoptEpoch})
+     * so that they all agree on which values are current, or empty when there is none to tell. When
+     * it fails, the listener tries again at its next check.
      */
     Uni<OptionalLong> invalidateEverything();
 

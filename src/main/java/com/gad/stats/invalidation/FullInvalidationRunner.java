@@ -14,7 +14,8 @@ import io.smallrye.mutiny.Uni;
  * Runs {@link FullInvalidation}s: one at a time, and as often as needed. A full invalidation is
  * owed from the moment a reason arises until one that started afterwards has succeeded; a request
  * made while one runs is covered by one more run after it, and a failed run leaves the debt for
- * the next {@link #runIfOwed()}.
+ * the next {@link #runIfOwed()}. The epoch a run starts is told to the other instances unless
+ * every reason it covers is one they need not hear of.
  */
 final class FullInvalidationRunner {
 
@@ -25,9 +26,11 @@ final class FullInvalidationRunner {
     private final AtomicLong requested = new AtomicLong();
     private final AtomicLong covered = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean();
+    /** A request since the last run wants the new epoch told to the other instances. */
+    private final AtomicBoolean tell = new AtomicBoolean();
 
     /**
-     * @param announce tells the other instances the epoch a run emitted (never fails)
+     * @param announce tells the other instances the epoch a run started (never fails)
      */
     FullInvalidationRunner(FullInvalidation fullInvalidation, Function<OptionalLong, Uni<Void>> announce,
             InvalidationMetrics metrics) {
@@ -39,6 +42,9 @@ final class FullInvalidationRunner {
     /** Records a reason; the next run covers it. */
     void owe(Reason reason) {
         metrics.fullRequested(reason);
+        if (reason.told) {
+            tell.set(true);
+        }
         requested.incrementAndGet();
     }
 
@@ -58,8 +64,9 @@ final class FullInvalidationRunner {
             return; // the running one looks again when it ends
         }
         long target = requested.get();
+        boolean told = tell.getAndSet(false);
         fullInvalidation.invalidateEverything()
-                .call(epoch -> announce.apply(epoch))
+                .call(epoch -> told ? announce.apply(epoch) : Uni.createFrom().voidItem())
                 .subscribe().with(
                         epoch -> {
                             metrics.full(true);
@@ -69,6 +76,9 @@ final class FullInvalidationRunner {
                         },
                         failure -> {
                             metrics.full(false);
+                            if (told) {
+                                tell.set(true);
+                            }
                             running.set(false);
                             Log.warnf("cache: could not make every cached value stale (%s); trying again at the next check",
                                     failure.getClass().getSimpleName());

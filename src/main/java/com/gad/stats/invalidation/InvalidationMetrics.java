@@ -36,15 +36,25 @@ public class InvalidationMetrics {
     /** Why every cached value was made stale. */
     enum Reason {
         /** LISTEN (re)established: changes made before it may have gone unheard. */
-        LISTENER_UP,
-        /** Not listening while PostgreSQL answers: changes may be happening unheard. */
-        LISTENER_DOWN,
+        LISTENER_UP(true),
+        /**
+         * Not listening while PostgreSQL answers: changes may be happening unheard. Repeated every
+         * check while it lasts, and not told to the other instances, which listen for themselves.
+         */
+        LISTENER_DOWN(false),
         /** A TRUNCATE of tareas. */
-        TRUNCATE,
+        TRUNCATE(true),
         /** A notification that does not say which users changed. */
-        UNREADABLE,
+        UNREADABLE(true),
         /** A user invalidation that could not reach Redis. */
-        FAILED_INVALIDATION
+        FAILED_INVALIDATION(true);
+
+        /** Whether the new epoch is told to the other instances, so that they all agree on it. */
+        final boolean told;
+
+        Reason(boolean told) {
+            this.told = told;
+        }
     }
 
     /** Histogram bounds of the lag, in seconds. */

@@ -63,6 +63,21 @@ class FullInvalidationRunnerTest {
     }
 
     @Test
+    void anEpochStartedOnlyBecauseThisInstanceIsNotListeningIsNotTold() {
+        runner.owe(Reason.LISTENER_DOWN);
+        runner.runIfOwed();
+        port.runs.get(0).complete(OptionalLong.of(8));
+        assertFalse(runner.owed());
+        assertEquals(List.of(), announced, "the other instances listen for themselves");
+
+        runner.owe(Reason.LISTENER_DOWN);
+        runner.owe(Reason.TRUNCATE);
+        runner.runIfOwed();
+        port.runs.get(1).complete(OptionalLong.of(9));
+        assertEquals(List.of(OptionalLong.of(9)), announced);
+    }
+
+    @Test
     void aReasonArisingDuringARunIsCoveredByOneMoreRun() {
         runner.owe(Reason.LISTENER_UP);
         runner.runIfOwed();

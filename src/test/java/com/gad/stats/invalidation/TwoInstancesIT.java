@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -53,14 +54,16 @@ public class TwoInstancesIT {
         for (Map.Entry<String, String> entry : LocalServicesResource.config().entrySet()) {
             command.add("-D" + entry.getKey() + "=" + entry.getValue());
         }
+        // its listener straight to PostgreSQL, so that cutting the listener proxy cuts only the first instance's
+        command.add("-Dgad.invalidation.url=postgresql://" + LocalServicesResource.postgres().host() + ":"
+                + LocalServicesResource.postgres().port() + "/" + LocalServicesResource.postgres().database());
         command.add("-Dquarkus.http.port=" + secondPort);
         command.add("-jar");
         command.add(Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString());
         secondLog = File.createTempFile("gad-stats-second-instance", ".log");
         second = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(secondLog).start();
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .until(() -> "up".equals(onSecond().when().get("/q/health/ready").then().statusCode(200).extract()
-                        .jsonPath().getString("checks.find { it.name == 'database-invalidation' }.data.listener")));
+                .until(() -> "up".equals(listener(onSecond())));
     }
 
     @AfterAll
@@ -71,6 +74,11 @@ public class TwoInstancesIT {
         }
     }
 
+    @AfterEach
+    void heal() {
+        Api.healBackends();
+    }
+
     static io.restassured.specification.RequestSpecification onSecond() {
         return given().baseUri(RestAssured.baseURI).port(secondPort);
     }
@@ -79,12 +87,22 @@ public class TwoInstancesIT {
         return instance.auth().oauth2(token).when().get("/api/v1/stats/user/" + user).then().statusCode(200);
     }
 
-    static double invalidations(io.restassured.specification.RequestSpecification instance) {
+    /** One sample of the instance's /q/metrics: a counter with one label, e.g. ("gad_x_total", "kind=\"y\""). */
+    static double sample(io.restassured.specification.RequestSpecification instance, String name, String label) {
         String body = instance.when().get("/q/metrics").then().statusCode(200).extract().asString();
         return body.lines()
-                .filter(line -> line.startsWith("gad_invalidation_invalidations_total{") && line.contains("result=\"ok\""))
+                .filter(line -> line.startsWith(name + "{") && line.contains(label))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
+    }
+
+    static double invalidations(io.restassured.specification.RequestSpecification instance) {
+        return sample(instance, "gad_invalidation_invalidations_total", "result=\"ok\"");
+    }
+
+    static String listener(io.restassured.specification.RequestSpecification instance) {
+        return instance.when().get("/q/health/ready").then().extract().jsonPath()
+                .getString("checks.find { it.name == 'database-invalidation' }.data.listener");
     }
 
     @Test
@@ -104,5 +122,30 @@ public class TwoInstancesIT {
         stats(onSecond(), token, user).body("total", is(1));
         await().atMost(Duration.ofSeconds(5)).until(() -> invalidations(onSecond()) == other + 1);
         assertEquals(first + 1, Api.metric("gad_invalidation_invalidations_total{result=\"ok\"}"));
+    }
+
+    /**
+     * The first instance stops listening, then listens again: it makes everything cached before
+     * stale for itself and tells the second, which adopts its epoch (so both agree on which values
+     * are current).
+     */
+    @Test
+    void anInstanceBackFromAListenerOutageTellsTheOtherItsNewEpoch() {
+        long user = TestData.user(1);
+        String token = Tokens.forUser(user, Roles.EFECTIVO);
+        stats(given(), token, user).body("total", is(0));
+        stats(onSecond(), token, user).body("total", is(0)).body("_cache.hit", is(true));
+        double epochs = sample(onSecond(), "gad_invalidation_notifications_total", "kind=\"epoch\"");
+
+        LocalServicesResource.listenerProxy().cut();
+        await().atMost(Duration.ofSeconds(20)).until(() -> "down".equals(listener(given())));
+        assertEquals("up", listener(onSecond()), "the second instance kept listening");
+        LocalServicesResource.listenerProxy().restore();
+
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> sample(onSecond(), "gad_invalidation_notifications_total", "kind=\"epoch\"") > epochs);
+        stats(onSecond(), token, user).body("total", is(0)).body("_cache.hit", is(false)).body("_cache.reason", is("stale"));
+        stats(onSecond(), token, user).body("_cache.hit", is(true));
+        stats(given(), token, user).body("_cache.hit", is(true)); // the value the second stored is current for the first
     }
 }
