@@ -59,6 +59,7 @@ for arg in "$@"; do
   esac
 done
 [ ${#forms[@]} -gt 0 ] || forms=(plain appcds aot)
+[ -z "${NATIVE:-}" ] || NATIVE=$(realpath "$NATIVE")
 for jdk in "$JDK17" "$JDK25"; do
   [ -x "$jdk/bin/java" ] || { echo "no JDK at $jdk (set JDK17 / JDK25)" >&2; exit 2; }
 done
@@ -140,7 +141,7 @@ stop() { kill "$app_pid"; wait "$app_pid" 2>/dev/null || true; app_pid=""; }
 
 echo "migrating database $DB once (DB_MIGRATE=true)"
 log=$(mktemp)
-DB_MIGRATE=true start plain "$log"
+DB_MIGRATE=true start "${forms[0]}" "$log"
 wait_ready "$log"
 stop
 rm -f "$log"
