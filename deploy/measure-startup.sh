@@ -4,16 +4,16 @@
 # them alike; then the median of each figure per form. See docs/fast-start.md.
 #
 #   deploy/measure-startup.sh --build            build the forms first (a few minutes), then measure
-#   deploy/measure-startup.sh [FORM...]          measure what target/startup/ and target/quarkus-app hold
+#   deploy/measure-startup.sh [FORM...]          measure what app/target/startup/ and app/target/quarkus-app hold
 #
 # Forms (default: plain appcds aot):
 #   plain    the fast-jar on JDK 17: `java -jar quarkus-run.jar`, no flags
 #   appcds   the fast-jar on JDK 17 with the AppCDS archive Quarkus makes at build
 #            (quarkus.package.jar.aot.type=app-cds): -XX:SharedArchiveFile=app-cds.jsa
 #   aot      the aot-jar on JDK 25 with the AOT cache trained by the integration tests
-#            (`./mvnw verify -Paot`, in target/quarkus-app): -XX:AOTCache=app.aot
+#            (`./mvnw verify -Paot`, in app/target/quarkus-app): -XX:AOTCache=app.aot
 #   plain25  the fast-jar on JDK 25, no flags (what the JDK alone changes)
-#   native   the native executable $NATIVE (target/*-runner), when one was built elsewhere
+#   native   the native executable $NATIVE (app/target/*-runner), when one was built elsewhere
 #
 # Per start:
 #   started    Quarkus' own "started in"
@@ -42,11 +42,11 @@ PORT=${PORT:-18080}
 JAVA_OPTS=${JAVA_OPTS:-}
 JDK17=${JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}
 JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
-OUT=${STARTUP_DIR:-target/startup}
+OUT=${STARTUP_DIR:-app/target/startup}
 DB=${DB:-gad_startup}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 PASSWORD=startup-Passw0rd
-KEYS=$ROOT/src/test/resources   # the test key pair: tokens here are minted by this script
+KEYS=$ROOT/app/src/test/resources   # the test key pair: tokens here are minted by this script
 
 build=0
 forms=()
@@ -72,26 +72,26 @@ if [ $build = 1 ]; then
     -Dquarkus.package.jar.aot.enabled=true -Dquarkus.package.jar.aot.type=app-cds >"$OUT/build-appcds.log" 2>&1 \
     || { tail -30 "$OUT/build-appcds.log" >&2; exit 1; }
   # cp -a: the AppCDS archive checks the jars' sizes and modification times
-  rm -rf "$OUT/appcds-jar"; cp -a target/quarkus-app "$OUT/appcds-jar"
+  rm -rf "$OUT/appcds-jar"; cp -a app/target/quarkus-app "$OUT/appcds-jar"
   echo "building the fast-jar on JDK 17, as ./mvnw package does (log: $OUT/build-fast.log)"
   JAVA_HOME=$JDK17 ./mvnw -B package -DskipTests >"$OUT/build-fast.log" 2>&1 || { tail -30 "$OUT/build-fast.log" >&2; exit 1; }
-  rm -rf "$OUT/fast-jar"; cp -a target/quarkus-app "$OUT/fast-jar"
+  rm -rf "$OUT/fast-jar"; cp -a app/target/quarkus-app "$OUT/fast-jar"
   # Last, and used where it was made: the AOT cache refers to the files of its training run by
-  # the paths of the training run (an aot-jar started from a copy read its files from target/quarkus-app).
+  # the paths of the training run (an aot-jar started from a copy read its files from app/target/quarkus-app).
   echo "building the aot-jar on JDK 25 and training it with the integration tests (log: $OUT/build-aot.log)"
   JAVA_HOME=$JDK25 ./mvnw -B verify -Paot -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false >"$OUT/build-aot.log" 2>&1 \
     || { tail -30 "$OUT/build-aot.log" >&2; exit 1; }
 fi
 
 # form -> directory, JVM and flags
-app_dir() { case $1 in aot) echo target/quarkus-app ;; appcds) echo "$OUT/appcds-jar" ;; native) dirname "${NATIVE:-target/x}" ;; *) echo "$OUT/fast-jar" ;; esac; }
+app_dir() { case $1 in aot) echo app/target/quarkus-app ;; appcds) echo "$OUT/appcds-jar" ;; native) dirname "${NATIVE:-app/target/x}" ;; *) echo "$OUT/fast-jar" ;; esac; }
 java_of() { case $1 in aot|plain25) echo "$JDK25/bin/java" ;; *) echo "$JDK17/bin/java" ;; esac; }
 flags_of() { case $1 in appcds) echo "-XX:SharedArchiveFile=app-cds.jsa" ;; aot) echo "-XX:AOTCache=app.aot" ;; esac; }
 for form in "${forms[@]}"; do
   case $form in
-    native) [ -x "${NATIVE:-}" ] || { echo "native: set NATIVE to the executable (target/*-runner)" >&2; exit 2; } ;;
+    native) [ -x "${NATIVE:-}" ] || { echo "native: set NATIVE to the executable (app/target/*-runner)" >&2; exit 2; } ;;
     appcds) [ -f "$OUT/appcds-jar/app-cds.jsa" ] || { echo "no $OUT/appcds-jar/app-cds.jsa: run with --build" >&2; exit 2; } ;;
-    aot) [ -f target/quarkus-app/app.aot ] || { echo "no target/quarkus-app/app.aot: run with --build (or ./mvnw verify -Paot on JDK 25)" >&2; exit 2; } ;;
+    aot) [ -f app/target/quarkus-app/app.aot ] || { echo "no app/target/quarkus-app/app.aot: run with --build (or ./mvnw verify -Paot on JDK 25)" >&2; exit 2; } ;;
     *) [ -f "$OUT/fast-jar/quarkus-run.jar" ] || { echo "no $OUT/fast-jar: run with --build" >&2; exit 2; } ;;
   esac
 done

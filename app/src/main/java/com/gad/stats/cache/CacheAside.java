@@ -1,0 +1,262 @@
+package com.gad.stats.cache;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.gad.stats.config.GadConfig;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The cache-aside pipeline, the only entry point services use. A small state machine:
+ *
+ * <pre>
+ *   read ──▶ Hit ─────────────────────────────────────────▶ answer from Redis
+ *        ├─▶ Miss | Stale | Corrupt ──▶ (coalesce) ──▶ tryLock
+ *        │        Held ───▶ load ─▶ store under the generation read, releasing the lock
+ *        │        Busy ───▶ poll for the holder's value ─▶ found: answer │ wait over: load ─▶ store
+ *        │        Unavailable ─▶ load ─▶ store
+ *        └─▶ Unavailable ──▶ (coalesce while running) ──▶ load, store nothing
+ * </pre>
+ *
+ * Redis is an accelerator, never a dependency: a Redis failure becomes a (bounded) database read,
+ * and a failed write-back is logged and counted but never fails the request ({@link CacheFailurePolicy}).
+ *
+ * <p>Stampede protection: concurrent misses of one value in this instance share one load
+ * ({@link MissCoalescer}); across instances the first miss takes a short Redis lock and the others
+ * poll Redis for its answer for a bounded time before loading themselves, so a cold key costs one
+ * aggregation per instance at most, usually one in all.
+ */
+@ApplicationScoped
+public class CacheAside {
+
+    private final CacheStore store;
+    private final CacheKeys keys;
+    private final CacheMetrics metrics;
+    private final CacheEpoch epoch;
+    private final CacheCodec codec;
+    private final Pause pause;
+    private final DatabaseFallback fallback;
+    private final MissCoalescer coalescer;
+    private final Duration ttl;
+    private final Duration lockTtl;
+    private final Duration lockPoll;
+    private final int lockPolls;
+
+    CacheAside(CacheStore store, CacheKeys keys, CacheMetrics metrics, CacheEpoch epoch, Pause pause, DatabaseFallback fallback,
+            GadConfig config) {
+        this.store = store;
+        this.fallback = fallback;
+        this.keys = keys;
+        this.metrics = metrics;
+        this.epoch = epoch;
+        this.pause = pause;
+        GadConfig.Cache cache = config.cache();
+        GadConfig.Stampede stampede = cache.stampede();
+        this.codec = new CacheCodec(cache.compressThreshold());
+        this.coalescer = new MissCoalescer(pause, stampede.coalesceGrace(), metrics::coalesced);
+        this.ttl = cache.ttl();
+        this.lockTtl = stampede.lockTtl();
+        this.lockPoll = stampede.lockPoll();
+        this.lockPolls = (int) Math.max(1, stampede.lockWait().toMillis() / Math.max(1, stampede.lockPoll().toMillis()));
+    }
+
+    /**
+     * The value of {@code key}: from the cache, or from {@code loader} (then stored).
+     *
+     * @param loader computes the JSON object; emits null when there is nothing (never cached)
+     */
+    public Uni<CachedJson> get(CacheKey key, Supplier<Uni<byte[]>> loader) {
+        String valueKey = keys.valueKey(key);
+        return lookup(key, valueKey)
+                .chain(lookup -> switch (lookup.outcome()) {
+                    case HIT -> Uni.createFrom().item(served(lookup, valueKey));
+                    case MISS, STALE, CORRUPT -> sharedLoad(key, valueKey, (Lookup.Storable) lookup, loader);
+                    case UNAVAILABLE -> sharedFallback(key, valueKey, loader);
+                    case BYPASS -> throw new IllegalStateException("a lookup is never a bypass");
+                });
+    }
+
+    /** Computes from {@code loader} without reading or writing the cache (counted as a bypass). */
+    public Uni<CachedJson> bypass(CacheKey key, Supplier<Uni<byte[]>> loader) {
+        String valueKey = keys.valueKey(key);
+        metrics.count(CacheOutcome.BYPASS);
+        CacheLog.info(CacheOutcome.BYPASS.logWord(), valueKey, key.userId());
+        return answered(loader, new CacheInfo(CacheOutcome.BYPASS, valueKey));
+    }
+
+    /** An answer that is never cached (it belongs to no single user); counted as a bypass. */
+    public Uni<CachedJson> uncached(Supplier<Uni<byte[]>> loader) {
+        metrics.count(CacheOutcome.BYPASS);
+        return answered(loader, new CacheInfo(CacheOutcome.BYPASS, null));
+    }
+
+    /** O(1) invalidation of every cached value of the user. Fails when Redis cannot be reached. */
+    public Uni<Void> invalidateUser(long userId) {
+        long start = System.nanoTime();
+        String generationKey = keys.generationKey(userId);
+        return store.invalidateUser(userId)
+                .invoke(() -> {
+                    metrics.operation("invalidate", start, true);
+                    CacheLog.info("invalidate", generationKey, userId);
+                })
+                .onFailure().invoke(failure -> {
+                    metrics.operation("invalidate", start, false);
+                    metrics.invalidationFailed();
+                    CacheLog.warn("invalidate_failed", generationKey, userId, failure);
+                });
+    }
+
+    /**
+     * Invalidates each user once, {@code concurrency} at a time, after a committed change. Never
+     * fails: a user whose invalidation failed is logged and counted, and their values expire
+     * within the TTL.
+     */
+    public Uni<Void> invalidateAfterChange(Collection<Long> users, int concurrency) {
+        return Multi.createFrom().iterable(Set.copyOf(users))
+                .onItem().transformToUni(user -> invalidateUser(user).onFailure().recoverWithNull())
+                .merge(concurrency)
+                .collect().last()
+                .replaceWithVoid();
+    }
+
+    private Uni<Lookup> lookup(CacheKey key, String valueKey) {
+        long start = System.nanoTime();
+        return store.read(key)
+                .map(this::interpreted)
+                .invoke(() -> metrics.operation("read", start, true))
+                .onFailure().recoverWithItem(failure -> {
+                    metrics.operation("read", start, false);
+                    CacheLog.warn(CacheOutcome.UNAVAILABLE.logWord(), valueKey, key.userId(), failure);
+                    return new Lookup.Unavailable(failure);
+                })
+                .invoke(lookup -> {
+                    metrics.count(lookup.outcome());
+                    if (lookup.outcome() != CacheOutcome.UNAVAILABLE) {
+                        CacheLog.info(lookup.outcome().logWord(), valueKey, key.userId());
+                    }
+                });
+    }
+
+    /** What the stored bytes mean against the user's generation and the current epoch. */
+    private Lookup interpreted(CacheStore.Stored stored) {
+        long currentEpoch = epoch.current();
+        if (stored.bytes().isEmpty()) {
+            return new Lookup.Miss(stored.generation(), currentEpoch);
+        }
+        Optional<CacheCodec.Envelope> envelope = codec.decode(stored.bytes().get());
+        if (envelope.isEmpty()) {
+            return new Lookup.Corrupt(stored.generation(), currentEpoch);
+        }
+        CacheCodec.Envelope value = envelope.get();
+        if (!value.generation().equals(stored.generation()) || value.epoch() < currentEpoch) {
+            return new Lookup.Stale(stored.generation(), currentEpoch);
+        }
+        return new Lookup.Hit(value.json());
+    }
+
+    private static CachedJson served(Lookup lookup, String valueKey) {
+        return new CachedJson(((Lookup.Hit) lookup).json(), new CacheInfo(CacheOutcome.HIT, valueKey));
+    }
+
+    /** Misses of one value and generation in this instance share one locked load. */
+    private Uni<CachedJson> sharedLoad(CacheKey key, String valueKey, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader) {
+        CacheInfo info = new CacheInfo(lookup.outcome(), valueKey);
+        return coalescer.join(valueKey + "|" + lookup.generation(), true,
+                () -> lockedLoad(key, lookup, loader, info),
+                finished -> storedAgain(key, lookup, finished));
+    }
+
+    /**
+     * Without Redis there is no generation to agree on: share only loads still running, store
+     * nothing, and go to the database through the bounded {@link DatabaseFallback}.
+     */
+    private Uni<CachedJson> sharedFallback(CacheKey key, String valueKey, Supplier<Uni<byte[]>> loader) {
+        return coalescer.join(valueKey + "|unavailable", false,
+                () -> answered(() -> fallback.read(loader), new CacheInfo(CacheOutcome.UNAVAILABLE, valueKey)),
+                Uni.createFrom()::item);
+    }
+
+    /** A caller served by a load that had already finished stores it again: its own miss may mean the value was lost. */
+    private Uni<CachedJson> storedAgain(CacheKey key, Lookup.Storable lookup, CachedJson finished) {
+        return finished.isAbsent()
+                ? Uni.createFrom().item(finished)
+                : stored(key, lookup, finished.json(), Optional.empty()).replaceWith(finished);
+    }
+
+    /** Across instances: load under the value's Redis lock, or wait for the holder's answer. */
+    private Uni<CachedJson> lockedLoad(CacheKey key, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader, CacheInfo info) {
+        return store.tryLock(key, lockTtl)
+                .onFailure().recoverWithItem(LockAttempt.Unavailable::new)
+                .chain(attempt -> {
+                    if (attempt instanceof LockAttempt.Held held) {
+                        return loadAndStore(key, lookup, loader, info, Optional.of(held))
+                                .call(answer -> answer.isAbsent() ? unlock(key, held) : Uni.createFrom().voidItem())
+                                .onFailure().call(() -> unlock(key, held));
+                    }
+                    if (attempt instanceof LockAttempt.Busy) {
+                        metrics.lockWaited();
+                        return answerOfLockHolder(key, lockPolls)
+                                .chain(answer -> answer.isPresent()
+                                        ? Uni.createFrom().item(answer.get())
+                                        : loadAndStore(key, lookup, loader, info, Optional.empty()));
+                    }
+                    return loadAndStore(key, lookup, loader, info, Optional.empty());
+                });
+    }
+
+    private Uni<Void> unlock(CacheKey key, LockAttempt.Held lock) {
+        return store.unlock(key, lock).onFailure().recoverWithNull();
+    }
+
+    /** Polls Redis until the lock holder's value appears; empty when {@code pollsLeft} run out first. */
+    private Uni<Optional<CachedJson>> answerOfLockHolder(CacheKey key, int pollsLeft) {
+        if (pollsLeft == 0) {
+            metrics.lockWaitExpired();
+            return Uni.createFrom().item(Optional.empty());
+        }
+        String valueKey = keys.valueKey(key);
+        return pause.of(lockPoll)
+                .chain(() -> store.read(key))
+                .map(this::interpreted)
+                .onFailure().recoverWithItem(Lookup.Unavailable::new)
+                .chain(lookup -> lookup.outcome() == CacheOutcome.HIT
+                        ? Uni.createFrom().item(Optional.of(served(lookup, valueKey)))
+                        : answerOfLockHolder(key, pollsLeft - 1));
+    }
+
+    private Uni<CachedJson> loadAndStore(CacheKey key, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader, CacheInfo info,
+            Optional<LockAttempt.Held> lock) {
+        return loader.get()
+                .call(json -> json == null ? Uni.createFrom().voidItem() : stored(key, lookup, json, lock))
+                .map(json -> new CachedJson(json, info));
+    }
+
+    /** The write-back: stored only under the generation the lookup saw; a failure is logged, never raised. */
+    private Uni<Void> stored(CacheKey key, Lookup.Storable lookup, byte[] json, Optional<LockAttempt.Held> lock) {
+        long start = System.nanoTime();
+        String valueKey = keys.valueKey(key);
+        byte[] bytes = codec.encode(lookup.generation(), lookup.epoch(), json);
+        return store.storeIfGeneration(key, lookup.generation(), bytes, ttl, lock)
+                .invoke(stored -> {
+                    metrics.operation("write", start, true);
+                    CacheLog.info(stored ? "set" : "set_skipped_invalidated", valueKey, key.userId());
+                })
+                .onFailure().recoverWithItem(failure -> {
+                    metrics.operation("write", start, false);
+                    CacheLog.warn("set_failed", valueKey, key.userId(), failure);
+                    return false;
+                })
+                .replaceWithVoid();
+    }
+
+    private Uni<CachedJson> answered(Supplier<Uni<byte[]>> loader, CacheInfo info) {
+        return loader.get().map(json -> new CachedJson(json, info));
+    }
+}

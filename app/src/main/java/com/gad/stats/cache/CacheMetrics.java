@@ -1,0 +1,103 @@
+package com.gad.stats.cache;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.quarkus.runtime.Startup;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Cache meters (Prometheus names):
+ * <ul>
+ * <li>{@code gad_cache_requests_total{result=hit|miss|stale|bypass|error}}: cache-aside outcomes;</li>
+ * <li>{@code gad_cache_corrupt_total}: unreadable values found (each also counted as a miss);</li>
+ * <li>{@code gad_cache_operation_seconds{operation=read|write|invalidate,outcome=ok|error}}: Redis calls;</li>
+ * <li>{@code gad_cache_invalidation_failures_total}: invalidations that could not reach Redis;</li>
+ * <li>{@code gad_cache_coalesced_total}: misses that shared another request's load in this instance;</li>
+ * <li>{@code gad_cache_lock_waits_total}, {@code gad_cache_lock_wait_expired_total}: cross-instance waits.</li>
+ * </ul>
+ */
+@ApplicationScoped
+@Startup // meters exist from start, not from the first request
+public class CacheMetrics {
+
+    private final MeterRegistry registry;
+    private final Map<CacheOutcome, Counter> requests = new EnumMap<>(CacheOutcome.class);
+    private final Counter corrupt;
+    private final Counter invalidationFailures;
+    private final Counter coalesced;
+    private final Counter lockWaits;
+    private final Counter lockWaitsExpired;
+    private final Map<String, Timer> okTimers = new ConcurrentHashMap<>();
+    private final Map<String, Timer> errorTimers = new ConcurrentHashMap<>();
+
+    CacheMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        for (CacheOutcome outcome : CacheOutcome.values()) {
+            // outcomes sharing a tag (corrupt counts as a miss) share the counter
+            requests.put(outcome, Counter.builder("gad.cache.requests")
+                    .description("Cache-aside lookups by result")
+                    .tag("result", outcome.metricTag())
+                    .register(registry));
+        }
+        corrupt = Counter.builder("gad.cache.corrupt")
+                .description("Unreadable cached values, treated as misses and overwritten")
+                .register(registry);
+        invalidationFailures = Counter.builder("gad.cache.invalidation.failures")
+                .description("User invalidations that could not reach Redis")
+                .register(registry);
+        coalesced = Counter.builder("gad.cache.coalesced")
+                .description("Misses answered by another request's load in this instance (stampede protection)")
+                .register(registry);
+        lockWaits = Counter.builder("gad.cache.lock.waits")
+                .description("Misses that waited for another instance's load (Redis lock held)")
+                .register(registry);
+        lockWaitsExpired = Counter.builder("gad.cache.lock.wait.expired")
+                .description("Lock waits that ended without the holder's answer and loaded themselves")
+                .register(registry);
+    }
+
+    public void count(CacheOutcome outcome) {
+        requests.get(outcome).increment();
+        if (outcome == CacheOutcome.CORRUPT) {
+            corrupt.increment();
+        }
+    }
+
+    /** Lookups counted under this outcome's tag since start (this instance only). */
+    public long total(CacheOutcome outcome) {
+        return (long) requests.get(outcome).count();
+    }
+
+    public void coalesced() {
+        coalesced.increment();
+    }
+
+    public void lockWaited() {
+        lockWaits.increment();
+    }
+
+    public void lockWaitExpired() {
+        lockWaitsExpired.increment();
+    }
+
+    public void invalidationFailed() {
+        invalidationFailures.increment();
+    }
+
+    public void operation(String operation, long startNanos, boolean ok) {
+        (ok ? okTimers : errorTimers).computeIfAbsent(operation, name -> Timer.builder("gad.cache.operation")
+                .description("Latency of Redis calls made by the cache")
+                .tag("operation", operation)
+                .tag("outcome", ok ? "ok" : "error")
+                .register(registry))
+                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,42 @@
+package com.gad.stats.cache;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The port between the cache-aside pipeline and the store behind it (Redis in production). It
+ * speaks of stored bytes and generations only; what they mean (hit, stale, corrupt) is decided by
+ * {@link CacheAside}. Every method may fail; the pipeline turns failures into database reads.
+ *
+ * <p>One user's keys live in one Redis Cluster slot, so each method is one single-slot command.
+ */
+public interface CacheStore {
+
+    /** The user's generation at read time and the value's stored bytes, when there are any. */
+    record Stored(String generation, Optional<byte[]> bytes) {
+    }
+
+    /**
+     * Reads the user's generation and the value together. A user without a generation gets one
+     * first, so concurrent first readers agree on it and all of their write-backs are kept.
+     */
+    Uni<Stored> read(CacheKey key);
+
+    /** Takes the value's short cross-instance lock: {@link LockAttempt.Held} or {@link LockAttempt#BUSY}. */
+    Uni<LockAttempt> tryLock(CacheKey key, Duration ttl);
+
+    /** Releases the lock if this holder still owns it (it may have expired and been retaken). */
+    Uni<Void> unlock(CacheKey key, LockAttempt.Held lock);
+
+    /**
+     * Stores {@code bytes} for {@code ttl} only if the user's generation is still {@code generation}
+     * (the stale-set guard), releasing {@code lock} in the same call; true when stored.
+     */
+    Uni<Boolean> storeIfGeneration(CacheKey key, String generation, byte[] bytes, Duration ttl,
+            Optional<LockAttempt.Held> lock);
+
+    /** Gives the user a fresh generation: every value stored under an older one reads as stale. */
+    Uni<Void> invalidateUser(long userId);
+}

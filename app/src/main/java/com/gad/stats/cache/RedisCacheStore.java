@@ -1,0 +1,154 @@
+package com.gad.stats.cache;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * The cache's Redis commands. Every call goes through {@link CacheFailurePolicy} (deadline and
+ * breaker); failures surface as failed {@link Uni}s and {@link CacheAside} decides what they mean.
+ *
+ * <p>Invalidation is generation based: each user has a generation key and every value stores the
+ * generation it was computed under. Invalidating a user is one SET of a fresh generation (O(1), no
+ * SCAN), after which every older value of that user reads as stale.
+ */
+@ApplicationScoped
+public class RedisCacheStore implements CacheStore {
+
+    /** Returns the user's generation, creating it when there is none. KEYS: generation. ARGV: fresh generation. */
+    static final String INIT_GENERATION_SCRIPT = """
+            local cur = redis.call('GET', KEYS[1])
+            if cur then return cur end
+            redis.call('SET', KEYS[1], ARGV[1])
+            return ARGV[1]
+            """;
+
+    /**
+     * Stores a value only if the user's generation is still the one the reader saw: a miss that read
+     * the database before a write cannot leave pre-write figures behind after the write's
+     * invalidation (the stale-set race). It also releases the value's lock when this writer holds it.
+     * KEYS: generation, value, lock. ARGV: generation seen, stored bytes, ttl seconds, lock token ('' = none).
+     */
+    static final String STORE_IF_GENERATION_SCRIPT = """
+            local stored = 0
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+              stored = 1
+            end
+            if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) == ARGV[4] then
+              redis.call('DEL', KEYS[3])
+            end
+            return stored
+            """;
+
+    /** Deletes the lock only if this holder still owns it. KEYS: lock. ARGV: token. */
+    static final String UNLOCK_SCRIPT = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """;
+
+    private final Redis redis;
+    private final CacheFailurePolicy policy;
+    private final CacheKeys keys;
+
+    RedisCacheStore(Redis redis, CacheFailurePolicy policy, CacheKeys keys) {
+        this.redis = redis;
+        this.policy = policy;
+        this.keys = keys;
+    }
+
+    /**
+     * One MGET of the generation and the value (one slot). Only a user's first read (or one after
+     * the generation was evicted or deleted) takes a second round trip, to create the generation.
+     */
+    /**
+     * Opens the first Redis connection at start (without waiting for it), so the first requests do
+     * not spend their short deadline on connection set-up.
+     */
+    void connectEarly(@Observes StartupEvent event) {
+        redis.send(Request.cmd(Command.PING))
+                .subscribe().with(pong -> Log.debug("Redis connection ready"),
+                        failure -> Log.warnf("Redis not reachable at start (%s); serving from PostgreSQL until it is",
+                                failure.getClass().getSimpleName()));
+    }
+
+    @Override
+    public Uni<Stored> read(CacheKey key) {
+        String generationKey = keys.generationKey(key.userId());
+        return send(Request.cmd(Command.MGET).arg(generationKey).arg(keys.valueKey(key)))
+                .chain(reply -> {
+                    Optional<byte[]> bytes = Optional.ofNullable(reply.get(1)).map(Response::toBytes);
+                    Response generation = reply.get(0);
+                    return generation != null
+                            ? Uni.createFrom().item(new Stored(ascii(generation), bytes))
+                            : createdGeneration(generationKey).map(created -> new Stored(created, bytes));
+                });
+    }
+
+    private Uni<String> createdGeneration(String generationKey) {
+        return send(Request.cmd(Command.EVAL).arg(INIT_GENERATION_SCRIPT).arg(1).arg(generationKey).arg(freshToken()))
+                .map(RedisCacheStore::ascii);
+    }
+
+    @Override
+    public Uni<LockAttempt> tryLock(CacheKey key, Duration ttl) {
+        String token = freshToken();
+        return send(Request.cmd(Command.SET).arg(keys.lockKey(key)).arg(token).arg("NX").arg("PX").arg(ttl.toMillis()))
+                .map(reply -> reply == null ? LockAttempt.BUSY : new LockAttempt.Held(token));
+    }
+
+    @Override
+    public Uni<Void> unlock(CacheKey key, LockAttempt.Held lock) {
+        return send(Request.cmd(Command.EVAL).arg(UNLOCK_SCRIPT).arg(1).arg(keys.lockKey(key)).arg(lock.token()))
+                .replaceWithVoid();
+    }
+
+    @Override
+    public Uni<Boolean> storeIfGeneration(CacheKey key, String generation, byte[] bytes, Duration ttl,
+            Optional<LockAttempt.Held> lock) {
+        Request eval = Request.cmd(Command.EVAL)
+                .arg(STORE_IF_GENERATION_SCRIPT)
+                .arg(3)
+                .arg(keys.generationKey(key.userId()))
+                .arg(keys.valueKey(key))
+                .arg(keys.lockKey(key))
+                .arg(generation)
+                .arg(bytes)
+                .arg(ttl.toSeconds())
+                .arg(lock.map(LockAttempt.Held::token).orElse(""));
+        return send(eval)
+                .map(reply -> reply.toInteger() == 1);
+    }
+
+    @Override
+    public Uni<Void> invalidateUser(long userId) {
+        return send(Request.cmd(Command.SET).arg(keys.generationKey(userId)).arg(freshToken()))
+                .replaceWithVoid();
+    }
+
+    private Uni<Response> send(Request request) {
+        return policy.send(request);
+    }
+
+    private static String ascii(Response reply) {
+        return reply.toString(StandardCharsets.US_ASCII);
+    }
+
+    /** A random token for generations and lock ownership. */
+    private static String freshToken() {
+        return Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    }
+}

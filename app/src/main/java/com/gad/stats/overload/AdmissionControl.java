@@ -1,0 +1,175 @@
+package com.gad.stats.overload;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import com.gad.stats.common.Problem;
+import com.gad.stats.config.GadConfig;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Admission control of the API: at most {@code gad.overload.max-concurrent} requests are processed
+ * at once, the next {@code max-queued} wait for a turn in arrival order, and the rest are shed with
+ * 503 problem+json and Retry-After before any authentication, Redis or database work. A request
+ * that waited {@code max-queue-wait} is shed when its turn comes, so the latency of the requests
+ * that are served stays bounded under any number of connections. Probes, metrics and everything
+ * else outside {@code /api/} pass untouched.
+ *
+ * <p>Hand-written because neither Quarkus nor Vert.x offers an HTTP concurrency limit with a queue;
+ * it is a route filter, so it runs on the event loop before the REST layer, and costs a counter
+ * update per request.
+ */
+@ApplicationScoped
+public class AdmissionControl {
+
+    /** Runs before the REST layer and the security filters. */
+    static final int PRIORITY = 10_000;
+    static final String SHED_BODY = "{\"type\":\"about:blank\",\"title\":\"Service unavailable\",\"status\":503,"
+            + "\"detail\":\"The service is overloaded; retry later\"}";
+
+    private record Waiting(RoutingContext request, Context loop, long sinceNanos) {
+    }
+
+    private final int maxConcurrent;
+    private final int maxQueued;
+    private final long maxQueueWaitNanos;
+    private final String retryAfterSeconds;
+    private final Deque<Waiting> queue = new ArrayDeque<>();
+    private int inFlight;
+    private final Counter shedQueueFull;
+    private final Counter shedQueueWait;
+
+    AdmissionControl(GadConfig config, MeterRegistry registry) {
+        GadConfig.Overload overload = config.overload();
+        this.maxConcurrent = overload.maxConcurrent();
+        this.maxQueued = overload.maxQueued();
+        this.maxQueueWaitNanos = overload.maxQueueWait().toNanos();
+        this.retryAfterSeconds = Long.toString(Math.max(1, overload.retryAfter().toSeconds()));
+        Gauge.builder("gad.http.concurrency.limit", () -> maxConcurrent)
+                .description("API requests processed at once (admission control)")
+                .register(registry);
+        Gauge.builder("gad.http.in.flight", this, AdmissionControl::inFlight)
+                .description("API requests being processed")
+                .register(registry);
+        Gauge.builder("gad.http.queued", this, AdmissionControl::queued)
+                .description("API requests waiting for a turn")
+                .register(registry);
+        this.shedQueueFull = shed(registry, "queue_full");
+        this.shedQueueWait = shed(registry, "queue_wait");
+    }
+
+    private static Counter shed(MeterRegistry registry, String reason) {
+        return Counter.builder("gad.http.shed")
+                .description("API requests refused with 503 by admission control, by reason")
+                .tag("reason", reason)
+                .register(registry);
+    }
+
+    void register(@Observes Filters filters) {
+        filters.register(this::admit, PRIORITY);
+    }
+
+    /** Sheds waiting requests past their wait even while no request ends (all turns held by slow ones). */
+    void sweep(@Observes StartupEvent event, Vertx vertx) {
+        long interval = Math.max(10, maxQueueWaitNanos / 2_000_000);
+        vertx.setPeriodic(interval, id -> {
+            while (true) {
+                Waiting expired;
+                synchronized (this) {
+                    Waiting oldest = queue.peekFirst();
+                    if (oldest == null || System.nanoTime() - oldest.sinceNanos() <= maxQueueWaitNanos) {
+                        return;
+                    }
+                    expired = queue.pollFirst();
+                }
+                shedQueueWait.increment();
+                expired.loop().runOnContext(v -> refuse(expired.request()));
+            }
+        });
+    }
+
+    void admit(RoutingContext request) {
+        if (!request.normalizedPath().startsWith("/api/")) {
+            request.next();
+            return;
+        }
+        boolean now;
+        boolean full = false;
+        synchronized (this) {
+            now = inFlight < maxConcurrent;
+            if (now) {
+                inFlight++;
+            } else if (queue.size() < maxQueued) {
+                queue.addLast(new Waiting(request, Vertx.currentContext(), System.nanoTime()));
+            } else {
+                full = true;
+            }
+        }
+        if (now) {
+            proceed(request);
+        } else if (full) {
+            shedQueueFull.increment();
+            refuse(request);
+        }
+    }
+
+    private void proceed(RoutingContext request) {
+        request.addEndHandler(done -> finished());
+        request.next();
+    }
+
+    /** A request ended: its turn goes to the oldest waiting one still worth serving. */
+    private void finished() {
+        while (true) {
+            Waiting next;
+            synchronized (this) {
+                next = queue.pollFirst();
+                if (next == null) {
+                    inFlight--;
+                    return;
+                }
+            }
+            if (next.request().response().closed()) {
+                continue;
+            }
+            if (System.nanoTime() - next.sinceNanos() > maxQueueWaitNanos) {
+                shedQueueWait.increment();
+                next.loop().runOnContext(v -> refuse(next.request()));
+                continue;
+            }
+            next.loop().runOnContext(v -> proceed(next.request()));
+            return;
+        }
+    }
+
+    private void refuse(RoutingContext request) {
+        if (request.response().ended() || request.response().closed()) {
+            return;
+        }
+        request.response()
+                .setStatusCode(503)
+                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                .putHeader(HttpHeaders.RETRY_AFTER, retryAfterSeconds)
+                .end(SHED_BODY);
+    }
+
+    private synchronized int inFlight() {
+        return inFlight;
+    }
+
+    private synchronized int queued() {
+        return queue.size();
+    }
+}

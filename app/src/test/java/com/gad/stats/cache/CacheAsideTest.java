@@ -1,0 +1,245 @@
+package com.gad.stats.cache;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.Test;
+
+import com.gad.stats.config.GadConfig;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
+
+/**
+ * Every path of the cache-aside pipeline, on an in-memory store and virtual time: no Redis, no
+ * PostgreSQL, production settings (the {@link GadConfig} defaults).
+ */
+class CacheAsideTest {
+
+    /** The production defaults, read as Quarkus reads them (its Duration syntax: "50ms", "5s"). */
+    static final GadConfig CONFIG = new SmallRyeConfigBuilder()
+            .withConverter(Duration.class, 100, new DurationConverter())
+            .withMapping(GadConfig.class)
+            .build()
+            .getConfigMapping(GadConfig.class);
+    static final byte[] JSON = "{\"total\":7}".getBytes(StandardCharsets.UTF_8);
+    static final CacheKey KEY = CacheKey.stats(42, 30);
+
+    final InMemoryCacheStore store = new InMemoryCacheStore();
+    final CacheKeys keys = new CacheKeys(CONFIG);
+    final CacheMetrics metrics = new CacheMetrics(new SimpleMeterRegistry());
+    final CacheEpoch epoch = new CacheEpoch();
+    final AtomicInteger loads = new AtomicInteger();
+
+    CacheAside pipeline(Pause pause) {
+        return new CacheAside(store, keys, metrics, epoch, pause, Supplier::get, CONFIG);
+    }
+
+    final CacheAside cache = pipeline(VirtualPause.autoAdvancing());
+
+    /** The aggregation stand-in: counts its runs and answers {@code json}. */
+    Supplier<Uni<byte[]>> loader(byte[] json) {
+        return () -> Uni.createFrom().item(() -> {
+            loads.incrementAndGet();
+            return json;
+        });
+    }
+
+    static CachedJson answer(Uni<CachedJson> uni) {
+        return uni.subscribe().withSubscriber(UniAssertSubscriber.create()).assertCompleted().getItem();
+    }
+
+    CachedJson get(CacheAside pipeline) {
+        return answer(pipeline.get(KEY, loader(JSON)));
+    }
+
+    @Test
+    void aMissLoadsStoresAndTheNextReadIsAHit() {
+        CachedJson miss = get(cache);
+        assertEquals(CacheOutcome.MISS, miss.info().outcome());
+        assertEquals(keys.valueKey(KEY), miss.info().key());
+        CachedJson hit = get(cache);
+        assertEquals(CacheOutcome.HIT, hit.info().outcome());
+        assertArrayEquals(JSON, hit.json());
+        assertEquals(1, loads.get(), "one aggregation");
+        assertEquals(1, metrics.total(CacheOutcome.HIT));
+        assertEquals(1, metrics.total(CacheOutcome.MISS));
+        assertTrue(store.locks.isEmpty(), "the write-back released the lock");
+        assertEquals("{\"total\":7,\"_cache\":{\"hit\":true,\"source\":\"redis\",\"key\":\"gad:stats:v2:{u42}:d30\"}}",
+                new String(hit.body(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void anInvalidatedValueIsStaleAndRecomputed() {
+        get(cache);
+        answer(cache.invalidateUser(KEY.userId()).replaceWith(CachedJson.class.cast(null)));
+        CachedJson stale = get(cache);
+        assertEquals(CacheOutcome.STALE, stale.info().outcome());
+        assertEquals("stale", stale.info().outcome().reason());
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome());
+        assertEquals(2, loads.get());
+    }
+
+    @Test
+    void anEpochAdvanceMakesEveryEarlierValueStale() {
+        get(cache);
+        epoch.advanceTo(1);
+        assertEquals(CacheOutcome.STALE, get(cache).info().outcome());
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome(), "stored again under the new epoch");
+        epoch.advanceTo(0);
+        assertEquals(1, epoch.current(), "the epoch never goes back");
+    }
+
+    @Test
+    void aCorruptValueCountsAsAMissAndIsOverwritten() {
+        store.generations.put(KEY.userId(), "g");
+        store.values.put(KEY, "g\u001fgarbage".getBytes(StandardCharsets.US_ASCII));
+        CachedJson corrupt = get(cache);
+        assertEquals(CacheOutcome.CORRUPT, corrupt.info().outcome());
+        assertEquals("miss", corrupt.info().outcome().reason());
+        assertEquals(1, metrics.total(CacheOutcome.MISS), "counted under the miss tag");
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome(), "overwritten with a readable value");
+    }
+
+    @Test
+    void redisUnavailableMeansADatabaseAnswerAndNothingStored() {
+        store.readsFail = true;
+        CachedJson answer = get(cache);
+        assertEquals(CacheOutcome.UNAVAILABLE, answer.info().outcome());
+        assertEquals("cache_unavailable", answer.info().outcome().reason());
+        assertArrayEquals(JSON, answer.json());
+        assertEquals(0, store.stores.get());
+        assertEquals(1, metrics.total(CacheOutcome.UNAVAILABLE));
+        assertEquals("error", CacheOutcome.UNAVAILABLE.metricTag());
+    }
+
+    @Test
+    void aFailedWriteBackNeverFailsTheRequest() {
+        store.storesFail = true;
+        assertEquals(CacheOutcome.MISS, get(cache).info().outcome());
+        store.storesFail = false;
+        assertEquals(CacheOutcome.MISS, get(cache).info().outcome(), "nothing was stored");
+    }
+
+    @Test
+    void anAbsentAnswerIsNeverStoredAndReleasesTheLock() {
+        CachedJson absent = answer(cache.get(KEY, loader(null)));
+        assertTrue(absent.isAbsent());
+        assertTrue(store.values.isEmpty());
+        assertTrue(store.locks.isEmpty());
+    }
+
+    @Test
+    void lockHeldTheLoaderRunsUnderTheLock() {
+        List<Boolean> lockedDuringLoad = new ArrayList<>();
+        answer(cache.get(KEY, () -> Uni.createFrom().item(() -> {
+            lockedDuringLoad.add(store.locks.containsKey(KEY));
+            return JSON;
+        })));
+        assertEquals(List.of(true), lockedDuringLoad);
+        assertTrue(store.locks.isEmpty());
+    }
+
+    @Test
+    void lockBusyWaitsForTheHoldersValueInsteadOfLoading() {
+        VirtualPause time = VirtualPause.manual();
+        CacheAside pipeline = pipeline(time);
+        store.locks.put(KEY, "another-instance");
+        UniAssertSubscriber<CachedJson> waiting = pipeline.get(KEY, loader(JSON))
+                .subscribe().withSubscriber(UniAssertSubscriber.create());
+        GadConfig.Stampede stampede = CONFIG.cache().stampede();
+        time.advance(stampede.lockPoll());
+        time.advance(stampede.lockPoll());
+        waiting.assertNotTerminated();
+
+        // the other instance stores its answer under the current generation
+        String generation = store.generations.get(KEY.userId());
+        store.values.put(KEY, new CacheCodec(CONFIG.cache().compressThreshold()).encode(generation, 0, JSON));
+        time.advance(stampede.lockPoll());
+
+        CachedJson answer = waiting.assertCompleted().getItem();
+        assertEquals(CacheOutcome.HIT, answer.info().outcome());
+        assertEquals(0, loads.get(), "no aggregation in this instance");
+        assertEquals(stampede.lockPoll().multipliedBy(3), time.elapsed());
+    }
+
+    @Test
+    void lockBusyForTheWholeWaitLoadsAfterTheConfiguredWait() {
+        VirtualPause time = VirtualPause.autoAdvancing();
+        store.locks.put(KEY, "a-holder-that-died");
+        List<Duration> waitedBeforeLoading = new ArrayList<>();
+        CachedJson answer = answer(pipeline(time).get(KEY, () -> {
+            waitedBeforeLoading.add(time.elapsed());
+            return loader(JSON).get();
+        }));
+        assertEquals(CacheOutcome.MISS, answer.info().outcome());
+        assertEquals(1, loads.get());
+        assertEquals(List.of(CONFIG.cache().stampede().lockWait()), waitedBeforeLoading, "waited the production lock wait");
+        assertEquals(1, store.stores.get(), "stored without the lock, under the generation read");
+    }
+
+    @Test
+    void lockUnavailableLoadsAndStoresWithoutTheLock() {
+        store.locksFail = true;
+        assertEquals(CacheOutcome.MISS, get(cache).info().outcome());
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome());
+        assertEquals(1, loads.get());
+    }
+
+    @Test
+    void concurrentMissesOfOneValueShareOneLoad() {
+        CompletableFuture<byte[]> aggregation = new CompletableFuture<>();
+        Supplier<Uni<byte[]>> slowLoader = () -> {
+            loads.incrementAndGet();
+            return Uni.createFrom().completionStage(aggregation);
+        };
+        List<UniAssertSubscriber<CachedJson>> requests = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            requests.add(cache.get(KEY, slowLoader).subscribe().withSubscriber(UniAssertSubscriber.create()));
+        }
+        aggregation.complete(JSON);
+        requests.forEach(request -> assertArrayEquals(JSON, request.assertCompleted().getItem().json()));
+        assertEquals(1, loads.get());
+    }
+
+    @Test
+    void aWriteBackAfterAnInvalidationIsSkipped() {
+        // the user's data changes (and is invalidated) while the miss computes the old figures
+        Supplier<Uni<byte[]>> racingLoader = () -> cache.invalidateUser(KEY.userId()).replaceWith(JSON);
+        assertEquals(CacheOutcome.MISS, answer(cache.get(KEY, racingLoader)).info().outcome());
+        assertTrue(store.values.isEmpty(), "the pre-change figures were not stored");
+        assertFalse(answer(cache.get(KEY, loader(JSON))).info().hit());
+    }
+
+    @Test
+    void bypassAndUncachedNeverTouchTheStoreAndCountAsBypass() {
+        CachedJson bypass = answer(cache.bypass(KEY, loader(JSON)));
+        assertEquals("bypass", bypass.info().outcome().reason());
+        CachedJson uncached = answer(cache.uncached(loader(JSON)));
+        assertNull(uncached.info().key());
+        assertEquals(0, store.reads.get());
+        assertEquals(2, metrics.total(CacheOutcome.BYPASS));
+    }
+
+    @Test
+    void invalidationAfterAChangeNeverFails() {
+        store.invalidationsFail = true;
+        answer(cache.invalidateAfterChange(List.of(1L, 2L, 2L), 2).replaceWith(CachedJson.class.cast(null)));
+        UniAssertSubscriber<Void> direct = cache.invalidateUser(1L).subscribe().withSubscriber(UniAssertSubscriber.create());
+        direct.assertFailedWith(IllegalStateException.class);
+    }
+}

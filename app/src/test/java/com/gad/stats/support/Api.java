@@ -1,0 +1,59 @@
+package com.gad.stats.support;
+
+import static io.restassured.RestAssured.given;
+
+import com.gad.stats.cache.CacheKeys;
+
+import io.restassured.response.ValidatableResponse;
+
+/** HTTP helpers shared by the tests. */
+public final class Api {
+
+    private Api() {
+    }
+
+    public static ValidatableResponse getStats(String token, Object userId, String query) {
+        return given()
+                .auth().oauth2(token)
+                .when().get("/api/v1/stats/user/" + userId + (query == null ? "" : "?" + query))
+                .then();
+    }
+
+    /**
+     * Undoes a fault test: Redis running, proxies restored, and the service's Redis circuit
+     * breaker closed again (its health check's PINGs are the probes that close it), so the next
+     * test starts with a working cache. Works against the packaged application too.
+     */
+    public static void healBackends() {
+        LocalServicesResource.redis().start();
+        LocalServicesResource.redisProxy().restore();
+        LocalServicesResource.postgresProxy().restore();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(200))
+                .until(() -> {
+                    var ready = given().when().get("/q/health/ready").then().extract().jsonPath();
+                    return "UP".equals(ready.getString("status"))
+                            && "up".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.redis"))
+                            && "closed".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.circuit"));
+                });
+    }
+
+    /** Redis key of a user's cached statistics. */
+    public static String statsKey(long userId, int days) {
+        return "gad:stats:" + CacheKeys.FORMAT_VERSION + ":{u" + userId + "}:d" + days;
+    }
+
+    /** The value of one sample of /q/metrics, e.g. {@code gad_cache_requests_total{result="hit"}} (0 when absent). */
+    public static double metric(String nameAndLabels) {
+        String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        int brace = nameAndLabels.indexOf('{');
+        String name = brace < 0 ? nameAndLabels : nameAndLabels.substring(0, brace);
+        String labels = brace < 0 ? "" : nameAndLabels.substring(brace + 1, nameAndLabels.length() - 1);
+        for (String line : body.split("\n")) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && (labels.isEmpty() || line.contains(labels))) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+}

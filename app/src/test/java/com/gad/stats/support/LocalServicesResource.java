@@ -1,0 +1,99 @@
+package com.gad.stats.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.flywaydb.core.Flyway;
+
+import com.gad.stats.localservices.LocalPostgres;
+import com.gad.stats.localservices.LocalRedis;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * Real PostgreSQL and Redis for the test suite: a fresh database (dropped at the end) on the
+ * machine's PostgreSQL or an embedded one, and a Redis process owned by the tests. The service
+ * reaches both through {@link TcpProxy}s the tests can cut, so fault tests break only what they own.
+ */
+public class LocalServicesResource implements QuarkusTestResourceLifecycleManager {
+
+    private static LocalPostgres postgres;
+    private static LocalRedis redis;
+    private static TcpProxy postgresProxy;
+    private static TcpProxy redisProxy;
+
+    @Override
+    public Map<String, String> start() {
+        postgres = LocalPostgres.start("gad_stats_test_" + ProcessHandle.current().pid() + "_" + System.currentTimeMillis(), true);
+        // The schema comes first, as the one-shot migration of a deployment makes it (README "Deploy"):
+        // the packaged application of the *IT tests then starts as in production, without migrations,
+        // and so does the AOT training run of -Paot (docs/fast-start.md).
+        Flyway.configure()
+                .dataSource(postgres.jdbcUrl(), postgres.user(), "")
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        redis = LocalRedis.startOnFreePort();
+        try {
+            postgresProxy = new TcpProxy(postgres.host(), postgres.port());
+            redisProxy = new TcpProxy("127.0.0.1", redis.port());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String pg = "127.0.0.1:" + postgresProxy.port() + "/" + postgres.database();
+        return Map.of(
+                "quarkus.datasource.reactive.url", "postgresql://" + pg,
+                "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + pg,
+                "quarkus.datasource.username", postgres.user(),
+                "quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port(),
+                // The packaged application of the *IT tests runs in the prod profile: it gets here what
+                // the test profile sets in application.properties (keys, admin).
+                "mp.jwt.verify.publickey.location", testResource("publicKey.pem"),
+                "smallrye.jwt.sign.key.location", testResource("privateKey.pem"),
+                "gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test",
+                "gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd");
+    }
+
+    /** A file of the test resources, by absolute path (the packaged application reads it from disk). */
+    private static String testResource(String name) {
+        try {
+            return Path.of(LocalServicesResource.class.getClassLoader().getResource(name).toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (postgresProxy != null) {
+            postgresProxy.close();
+        }
+        if (redisProxy != null) {
+            redisProxy.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    public static LocalPostgres postgres() {
+        return postgres;
+    }
+
+    public static LocalRedis redis() {
+        return redis;
+    }
+
+    public static TcpProxy postgresProxy() {
+        return postgresProxy;
+    }
+
+    public static TcpProxy redisProxy() {
+        return redisProxy;
+    }
+}
