@@ -35,7 +35,11 @@ start_server() {
     echo "port $port is already in use" >&2
     return 1
   fi
+  # a node starts empty: no cluster state or data left by an earlier run in this directory
+  rm -rf "${dir:?}/$port"
   mkdir -p "$dir/$port"
+  # redis-server changes into --dir before it opens the other files: absolute paths only
+  dir=$(cd "$dir" && pwd)
   redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \
     --dir "$dir/$port" --pidfile "$dir/$port/redis.pid" --logfile "$dir/$port/redis.log" \
     --save "" --appendonly no --enable-debug-command local "$@"

@@ -49,6 +49,7 @@ start() {
     port_free "$port" || { echo "port $port is in use" >&2; return 1; }
   done
   mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
   # a start that fails half-way leaves nothing running
   trap 'stop_all "$dir"' ERR
   start_server "$dir" "$base"
