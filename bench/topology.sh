@@ -19,6 +19,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 # shellcheck source=deploy/redis/lib.sh
 . deploy/redis/lib.sh
+# shellcheck source=bench/lib/service.sh
+. bench/lib/service.sh
 
 USERS=${TOPO_USERS:-2000}
 TASKS=${TOPO_TASKS:-200000}
@@ -53,34 +55,11 @@ log() { printf '[topology %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
-for tool in java wrk redis-server redis-cli psql curl openssl; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
-done
-PY=""
-for candidate in python3 /usr/bin/python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c 'import jwt, cryptography' 2>/dev/null; then
-    PY=$candidate
-    break
-  fi
-done
-[ -n "$PY" ] || { echo "missing: python3 with jwt and cryptography (Debian: python3-jwt)" >&2; exit 2; }
-
-APP=target/quarkus-app
-[ -d app/target/quarkus-app ] && APP=app/target/quarkus-app
-if [ ! -f "$APP/quarkus-run.jar" ]; then
-  log "building the service"
-  ./mvnw -B -q package -DskipTests
-  [ -d app/target/quarkus-app ] && APP=app/target/quarkus-app
-fi
-
-mkdir -p "$WORK"
+find_tools java wrk redis-server redis-cli psql curl openssl
+find_app
 RUN=$WORK/run
 rm -rf "$RUN"
 mkdir -p "$RUN"
-if [ ! -f "$WORK/privateKey.pem" ]; then
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/privateKey.pem" 2>/dev/null
-  openssl pkey -in "$WORK/privateKey.pem" -pubout -out "$WORK/publicKey.pem"
-fi
 
 SVC_PID=""
 SVC_LOG=""
@@ -94,23 +73,10 @@ trap cleanup EXIT
 
 # start_service LOG [VAR=value...]: the packaged service on $PORT with the given Redis settings
 start_service() {
-  local logfile=$1
+  SVC_LOG=$1
   shift
-  SVC_LOG=$logfile
-  port_free "$PORT" || { echo "port $PORT is in use: set TOPO_PORT" >&2; exit 1; }
-  env DB_HOST="$PGHOST" DB_PORT="$PGPORT" DB_NAME="$DB" DB_USER="$PGUSER" DB_PASSWORD= CACHE_PREFIX=$PREFIX \
-    MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
-    SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
-    QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$PORT" MALLOC_ARENA_MAX=2 "$@" \
-    bash -c 'cd "$1" && exec java $2 -jar quarkus-run.jar' _ "$APP" "$JAVA_OPTS" >"$logfile" 2>&1 &
-  SVC_PID=$!
-  for _ in $(seq 1 1200); do
-    curl -fs -o /dev/null "http://127.0.0.1:$PORT/q/health/ready" && return 0
-    kill -0 "$SVC_PID" 2>/dev/null || { echo "service exited; see $logfile" >&2; tail -20 "$logfile" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "service not ready after 120 s; see $logfile" >&2
-  exit 1
+  start_instance "$SVC_LOG" "$PORT" "$DB" CACHE_PREFIX=$PREFIX "$@"
+  SVC_PID=$STARTED_PID
 }
 stop_service() {
   kill "$SVC_PID"
@@ -119,19 +85,8 @@ stop_service() {
 }
 
 # ---- data set and tokens -------------------------------------------------------------------------
-SIGNATURE="gad-topology users=$USERS tasks=$TASKS seeded=$(date -u +%F)"
-current=$(psql -d postgres -tAc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$DB'")
-if [ "$current" != "$SIGNATURE" ]; then
-  log "seeding $DB: $USERS users, $TASKS tasks"
-  psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$DB\"" -c "CREATE DATABASE \"$DB\""
-  env DB_HOST="$PGHOST" DB_PORT="$PGPORT" DB_NAME="$DB" DB_USER="$PGUSER" DB_PASSWORD= \
-    MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
-    DB_MIGRATE=true QUARKUS_INIT_AND_EXIT=true QUARKUS_HTTP_PORT=0 \
-    bash -c 'cd "$1" && exec java -jar quarkus-run.jar' _ "$APP" >"$RUN/migrate.log" 2>&1
-  psql -q -d "$DB" -v users="$USERS" -v tasks="$TASKS" -v days=400 -v zipf_s=1 -v zipf_q=10 -f bench/seed.sql
-  psql -q -d postgres -c "COMMENT ON DATABASE \"$DB\" IS '$SIGNATURE'"
-fi
-"$PY" bench/lib/tokens.py "$WORK/privateKey.pem" gad-stats "$RUN/tokens-all.txt" efectivo 7200 "1-$USERS" 2>/dev/null
+seed_db "$DB" "$USERS" "$TASKS" "$RUN"
+mint efectivo "$RUN/tokens-all.txt" "1-$USERS"
 step=$((USERS / WORKING_SET))
 awk -v s="$step" -v n="$WORKING_SET" '($1 - 1) % s == 0 && c < n {print; c++}' "$RUN/tokens-all.txt" >"$RUN/tokens-hot.txt"
 read -r PROBE_USER PROBE_TOKEN <"$RUN/tokens-hot.txt"
