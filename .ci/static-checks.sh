@@ -52,7 +52,8 @@ compose_config() {
     && echo
 }
 
-dockerfiles() {
+dockerfiles() ( # in a subshell: works inside app/, the build context of the images
+  cd app || exit 1
   local ok=0 f out
   for f in src/main/docker/Dockerfile.*; do
     out=$("$NODE_DIR/node_modules/.bin/dockerfile-utils" lint "$f" 2>&1) || ok=1
@@ -70,10 +71,10 @@ dockerfiles() {
       done < <(grep '^!' .dockerignore)
       [ $allowed = 0 ] || { echo "$f: COPY source $src is excluded by .dockerignore"; ok=1; }
     done < <(grep -E '^COPY ' "$f" | grep -v -- '--from=' | awk '{print $(NF-1)}')
-    [ $ok = 0 ] && echo "ok   $f"
+    [ $ok = 0 ] && echo "ok   app/$f"
   done
   return $ok
-}
+)
 
 yaml_lint() {
   yamllint -s -d '{extends: default, rules: {line-length: {max: 140, ignore: deploy/prometheus/tests/}, document-start: disable, truthy: {check-keys: false}, comments: {min-spaces-from-content: 1}}}' \
@@ -82,7 +83,7 @@ yaml_lint() {
 
 check "docker-compose config" compose_config
 check "Dockerfiles" dockerfiles
-check "shellcheck" shellcheck -S warning .ci/run .ci/static-checks.sh deploy/*.sh deploy/redis/*.sh src/main/docker/*.sh
+check "shellcheck" shellcheck -S warning .ci/run .ci/static-checks.sh .ci/production-artifact.sh deploy/*.sh deploy/redis/*.sh app/src/main/docker/*.sh
 check "yamllint" yaml_lint
 check "Kubernetes schemas" node .ci/validate-k8s.mjs deploy/kubernetes "$NODE_DIR/node_modules"
 check "Kubernetes known fields" /usr/bin/python3 .ci/k8s-known-fields.py deploy/kubernetes

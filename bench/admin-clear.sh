@@ -11,7 +11,7 @@ PREFIX=${PREFIX:-gadclear:}
 PORT=${PORT:-28500}
 W=bench/.work
 [ -f "$W/privateKey.pem" ] || { echo "run bench/run.sh once first (keys in $W)" >&2; exit 2; }
-[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests
+[ -f app/target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests
 /usr/bin/python3 bench/lib/tokens.py "$W/privateKey.pem" "${JWT_ISSUER:-gad-stats}" "$W/admin-token.txt" admin 3600 1 2>/dev/null
 TOKEN=$(awk '{print $2}' "$W/admin-token.txt")
 
@@ -21,7 +21,7 @@ redis-cli set outside:admin-clear:probe keep >/dev/null
 
 DB_NAME=${BENCH_DB:-gad_bench} DB_USER=postgres CACHE_PREFIX=$PREFIX QUARKUS_HTTP_PORT=$PORT \
   MP_JWT_VERIFY_PUBLICKEY_LOCATION=$PWD/$W/publicKey.pem SMALLRYE_JWT_SIGN_KEY_LOCATION=$PWD/$W/privateKey.pem \
-  java -jar target/quarkus-app/quarkus-run.jar > "$W/admin-clear-service.log" 2>&1 &
+  java -jar app/target/quarkus-app/quarkus-run.jar > "$W/admin-clear-service.log" 2>&1 &
 SVC=$!
 LAT=""
 trap 'kill $SVC 2>/dev/null; [ -n "$LAT" ] && kill $LAT 2>/dev/null; redis-cli del outside:admin-clear:probe >/dev/null' EXIT

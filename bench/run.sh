@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# gad-stats benchmark harness: one command, see README.md "Benchmark".
+# gad-stats benchmark harness: one command, see bench/README.md.
 #
 #   bench/run.sh                 full run (10,000 users, 1,000,000 tasks; a few minutes)
 #   bench/run.sh --smoke         tiny data set, 1-2 s per scenario: checks the harness works
 #   BENCH_DURATION=30 bench/run.sh --reseed
-#   BENCH_APPCDS=1 bench/run.sh --build --readme   (the run behind README's table)
+#   BENCH_APPCDS=1 bench/run.sh --build --readme   (the run behind bench/README.md's table)
 #
 # It seeds PostgreSQL (database $BENCH_DB, re-seeded only when the parameters or the day change),
-# starts target/quarkus-app/quarkus-run.jar against it and the machine's Redis (keys under
+# starts app/target/quarkus-app/quarkus-run.jar against it and the machine's Redis (keys under
 # $BENCH_PREFIX only), drives it with wrk on loopback, measures the raw ceilings (redis-benchmark
 # GET, pgbench running the aggregation query) and writes a table of every scenario next to its
 # ceiling to $BENCH_RESULTS. It prints figures; it never asserts speed.
@@ -98,7 +98,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 2
 fi
 
-APP=target/quarkus-app
+APP=app/target/quarkus-app
 if [ "$APPCDS" = 1 ] && [ ! -f "$APP/app-cds.jsa" ] && [ "$BUILD" = auto ]; then BUILD=yes; fi
 if [ "$BUILD" = yes ] || { [ "$BUILD" = auto ] && [ ! -f "$APP/quarkus-run.jar" ]; }; then
   log "building the service"
@@ -120,7 +120,7 @@ if [ ! -f "$WORK/privateKey.pem" ]; then
 fi
 # The exact SQL the service runs, taken from its source so the pgbench ceiling never drifts.
 awk '/USER_STATS_SQL = """/{on=1; next} on && /""";/{exit} on' \
-  src/main/java/com/gad/stats/stats/repository/StatsRepository.java > "$RUN/stats.sql"
+  app/src/main/java/com/gad/stats/stats/repository/StatsRepository.java > "$RUN/stats.sql"
 grep -q '\$1' "$RUN/stats.sql" || { echo "could not extract USER_STATS_SQL from StatsRepository" >&2; exit 1; }
 
 # ---- the service --------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ stop_service() {
   kill "$SVC_PID"; wait "$SVC_PID" 2>/dev/null || true; SVC_PID=""
 }
 rss_mb() { awk '/VmRSS/{printf "%.1f", $2/1024}' "/proc/$SVC_PID/status"; }
-migrate() { # the production one-shot migration (README "Schema"): migrate, then exit
+migrate() { # the production one-shot migration (docs/operations.md "Schema"): migrate, then exit
   DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD= \
   REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
   MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
@@ -345,5 +345,5 @@ mkdir -p "$(dirname "$RESULTS")"
 cat "$RESULTS"
 log "results written to $RESULTS (raw outputs in $RUN)"
 if [ "$README_UPDATE" = 1 ] && [ "$SMOKE" = 0 ]; then
-  "$PY" bench/lib/readme-table.py README.md "$RESULTS" && log "README.md's latest results updated"
+  "$PY" bench/lib/readme-table.py bench/README.md "$RESULTS" && log "bench/README.md's latest results updated"
 fi

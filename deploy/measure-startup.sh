@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start-up time and memory of the packaged JVM application (target/quarkus-app), measured the way
-# the README's "Native build" section reports them. Starts the jar RUNS times (default 5), each
+# Start-up time and memory of the packaged JVM application (app/target/quarkus-app), measured the way
+# docs/operations.md "Native build" reports them. Starts the jar RUNS times (default 5), each
 # time until /q/health/ready answers 200, and prints per run:
 #   started   Quarkus' own "started in" figure
 #   ready_ms  wall time from exec to the first 200 of /q/health/ready
@@ -14,14 +14,14 @@
 #   DB_HOST DB_PORT DB_NAME DB_USER DB_PASSWORD REDIS_HOST REDIS_PORT CACHE_PREFIX
 #   MP_JWT_VERIFY_PUBLICKEY_LOCATION SMALLRYE_JWT_SIGN_KEY_LOCATION  (defaults: the test keys)
 # and USER_ID, an existing user whose statistics the 100 requests read (default 1).
-# A native binary can be measured the same way with APP=target/*-runner.
+# A native binary can be measured the same way with APP=app/target/*-runner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 PORT=${PORT:-18080}
-APP=$(realpath "${APP:-target/quarkus-app/quarkus-run.jar}")
-export MP_JWT_VERIFY_PUBLICKEY_LOCATION=${MP_JWT_VERIFY_PUBLICKEY_LOCATION:-$PWD/src/test/resources/publicKey.pem}
-export SMALLRYE_JWT_SIGN_KEY_LOCATION=${SMALLRYE_JWT_SIGN_KEY_LOCATION:-$PWD/src/test/resources/privateKey.pem}
+APP=$(realpath "${APP:-app/target/quarkus-app/quarkus-run.jar}")
+export MP_JWT_VERIFY_PUBLICKEY_LOCATION=${MP_JWT_VERIFY_PUBLICKEY_LOCATION:-$PWD/app/src/test/resources/publicKey.pem}
+export SMALLRYE_JWT_SIGN_KEY_LOCATION=${SMALLRYE_JWT_SIGN_KEY_LOCATION:-$PWD/app/src/test/resources/privateKey.pem}
 export QUARKUS_HTTP_PORT=$PORT
 clk=$(getconf CLK_TCK)
 USER_ID=${USER_ID:-1}

@@ -1,0 +1,200 @@
+package com.gad.stats.config;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Typed configuration of gad-stats (keys under {@code gad.}). */
+@ConfigMapping(prefix = "gad")
+public interface GadConfig {
+
+    Cache cache();
+
+    Auth auth();
+
+    /** Admission control of the API (probes and metrics are never limited). */
+    Overload overload();
+
+    interface Overload {
+        /** API requests processed at once; more wait in a queue. */
+        @WithDefault("64")
+        int maxConcurrent();
+
+        /** API requests waiting for a turn; beyond them a request is shed at once. */
+        @WithDefault("1024")
+        int maxQueued();
+
+        /** A request that waited this long for a turn is shed instead of processed. */
+        @WithDefault("1s")
+        Duration maxQueueWait();
+
+        /** The Retry-After a shed request is given. */
+        @WithDefault("1s")
+        Duration retryAfter();
+    }
+
+    interface Cache {
+        /** Prefix of every key this service writes; admin endpoints can never reach outside it. */
+        @WithDefault("gad:")
+        String prefix();
+
+        /** Lifetime of a cached value: the write-back script stores it with {@code SET ... EX}. */
+        @WithDefault("300s")
+        Duration ttl();
+
+        /**
+         * How late a Redis reply may be before the call fails and the request is served from
+         * PostgreSQL, counted against Redis only: while this process is saturated the deadline is
+         * extended (see {@code CacheFailurePolicy}).
+         */
+        @WithDefault("50ms")
+        Duration redisTimeout();
+
+        /** The longest a Redis call may wait in all while this process is too busy to judge it. */
+        @WithDefault("1s")
+        Duration redisBusyDeadline();
+
+        /** Reads served by PostgreSQL because Redis could not serve them: a bulkhead. */
+        Fallback fallback();
+
+        /** Values larger than this many bytes are stored gzip-compressed. */
+        @WithDefault("1024")
+        int compressThreshold();
+
+        /** When Redis keeps failing, stop calling it for a while. */
+        Breaker breaker();
+
+        /** Stampede protection: how concurrent misses of one key share one aggregation. */
+        Stampede stampede();
+
+        /** Optional precomputation of the most active users' statistics at start. */
+        Warmup warmup();
+    }
+
+    interface Fallback {
+        /** Such reads running at once (well below the reactive pool's size, which misses and writes share). */
+        @WithDefault("8")
+        int concurrency();
+
+        /** Such reads waiting for a turn; beyond them a request is shed with 503 and Retry-After. */
+        @WithDefault("32")
+        int queue();
+    }
+
+    interface Breaker {
+        /** Calls in the rolling window before the breaker may open. */
+        @WithDefault("20")
+        int requestVolume();
+
+        /** Share of failed calls in the window that opens the breaker. */
+        @WithDefault("0.5")
+        double failureRatio();
+
+        /** Time the breaker stays open before letting probe calls through. */
+        @WithDefault("5s")
+        Duration delay();
+
+        /** Successful probes that close it again. */
+        @WithDefault("2")
+        int successThreshold();
+    }
+
+    interface Stampede {
+        /**
+         * A finished aggregation keeps answering misses of the same key and generation this long,
+         * catching requests whose Redis read raced the write-back.
+         */
+        @WithDefault("1s")
+        Duration coalesceGrace();
+
+        /** Across instances: the first miss takes a Redis lock (SET NX PX) this long... */
+        @WithDefault("2s")
+        Duration lockTtl();
+
+        /** ...and the others poll Redis for its answer up to this long before querying themselves. */
+        @WithDefault("300ms")
+        Duration lockWait();
+
+        /** Interval between those polls. */
+        @WithDefault("15ms")
+        Duration lockPoll();
+    }
+
+    interface Warmup {
+        /** Precompute at start (in the background; never delays liveness or readiness). */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** How many of the users with the most tasks in the window. */
+        @WithDefault("200")
+        int users();
+
+        /** The windows (days) to precompute. */
+        @WithDefault("30")
+        java.util.List<Integer> days();
+
+        /** Aggregations running at once. */
+        @WithDefault("4")
+        int concurrency();
+    }
+
+    interface Auth {
+        /** Lifetime of tokens issued by the login endpoint. */
+        @WithDefault("3600s")
+        Duration tokenLifespan();
+
+        /** Administrator created at start when absent (GAD_BOOTSTRAP_ADMIN_EMAIL). */
+        Optional<String> bootstrapAdminEmail();
+
+        /** Password of the bootstrap administrator (GAD_BOOTSTRAP_ADMIN_PASSWORD). */
+        Optional<String> bootstrapAdminPassword();
+
+        /** Verified bearer tokens remembered until they expire (skips RS256 per request); 0 = off. */
+        @WithDefault("10000")
+        int verifiedTokenCacheSize();
+
+        /** Brute-force protection of {@code POST /api/v1/auth/login}. */
+        Login login();
+    }
+
+    interface Login {
+        /** Consecutive failed passwords after which an account is locked ({@code usuarios.intentos_fallidos}). */
+        @WithDefault("5")
+        int maxFailures();
+
+        /** How long a locked account refuses every login, even with the right password ({@code usuarios.bloqueado_hasta}). */
+        @WithDefault("15m")
+        Duration lockDuration();
+
+        RateLimit rateLimit();
+
+        interface RateLimit {
+            /** Off only for tooling; when off, lockout still applies. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /**
+             * Login attempts one client address may make per {@link #window()}. The address is the
+             * TCP peer: {@code X-Forwarded-For} is not trusted unless Quarkus' proxy forwarding is
+             * enabled ({@code quarkus.http.proxy.*}); behind a proxy without it every client shares
+             * the proxy's address.
+             */
+            @WithDefault("60")
+            int perIp();
+
+            /** Login attempts per submitted email (known or not) per {@link #window()}, from all addresses together. */
+            @WithDefault("10")
+            int perAccount();
+
+            /** The window of both limits; attempts are refilled steadily (one every window/limit). */
+            @WithDefault("1m")
+            Duration window();
+
+            /** Upper bound of the addresses and of the emails tracked at once (memory bound). */
+            @WithDefault("100000")
+            int maxTrackedKeys();
+        }
+    }
+}

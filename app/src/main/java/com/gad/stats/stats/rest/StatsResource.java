@@ -1,0 +1,100 @@
+package com.gad.stats.stats.rest;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Positive;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.gad.stats.auth.Caller;
+import com.gad.stats.auth.Roles;
+import com.gad.stats.common.ApiException;
+import com.gad.stats.common.Params;
+import com.gad.stats.common.Problem;
+import com.gad.stats.stats.model.UserStats;
+import com.gad.stats.stats.service.StatsService;
+
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+
+@Path("/api/v1/stats")
+@Tag(name = "stats")
+@SecurityRequirement(name = "jwt")
+@RolesAllowed({ Roles.EFECTIVO, Roles.SUPERVISOR, Roles.ADMIN })
+@APIResponse(responseCode = "401", description = "No valid bearer token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+public class StatsResource {
+
+    static final int MAX_DAYS = 365;
+    static final String DAYS_RULE = "must be an integer between 1 and " + MAX_DAYS;
+
+    private final StatsService stats;
+    private final SecurityIdentity identity;
+
+    StatsResource(StatsService stats, SecurityIdentity identity) {
+        this.stats = stats;
+        this.identity = identity;
+    }
+
+    @GET
+    @Path("/user/{userId}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "userStats",
+            summary = "Task statistics of a user over the last `days` days (self, supervisor or admin)")
+    @APIResponse(responseCode = "200", description = "Statistics, with `_cache` telling where they came from",
+            content = @Content(schema = @Schema(implementation = UserStats.class)))
+    @APIResponse(responseCode = "400", description = "Invalid userId, days or use_cache",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "An efectivo asking for someone else",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "Unknown user",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> userStats(
+            @PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId,
+            @QueryParam("days") @DefaultValue("30")
+            @Min(value = 1, message = DAYS_RULE) @Max(value = MAX_DAYS, message = DAYS_RULE) int days,
+            @QueryParam("use_cache") @DefaultValue("true") boolean useCache) {
+        Caller.of(identity).requireSelfOrStaff(userId);
+        return stats.userStats(userId, days, useCache)
+                .map(result -> {
+                    if (result.isAbsent()) {
+                        throw ApiException.notFound("No user with id " + userId);
+                    }
+                    return Response.ok(result.body(), MediaType.APPLICATION_JSON_TYPE).build();
+                });
+    }
+
+    @POST
+    @Path("/invalidate/user/{userId}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "invalidateUserStats",
+            summary = "Drop the cached statistics of a user (the user themself or an admin); O(1)")
+    @APIResponse(responseCode = "200", description = "Invalidated")
+    @APIResponse(responseCode = "400", description = "Invalid userId",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "Neither the user themself nor an admin",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "Redis unreachable; cached values expire within the TTL",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<InvalidationResult> invalidateUser(@PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId) {
+        Caller.of(identity).requireSelfOrAdmin(userId);
+        return ApiException.unavailableOnFailure(stats.invalidate(userId),
+                        "The cache could not be reached; cached values expire within their TTL")
+                .map(ignored -> new InvalidationResult(userId, true));
+    }
+}
