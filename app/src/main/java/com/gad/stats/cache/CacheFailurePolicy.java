@@ -161,8 +161,10 @@ public class CacheFailurePolicy implements DatabaseFallback {
         return breaker.get(() -> Uni.createFrom().<Object> deferred(() -> {
             Context caller = Vertx.currentContext();
             long giveUpNanos = System.nanoTime() + busyDeadline.toNanos();
-            return client.connect()
-                    .ifNoItem().after(busyDeadline).fail()
+            Uni<RedisConnection> connecting = client.connect()
+                    .memoize().indefinitely();
+            return connecting
+                    .ifNoItem().after(busyDeadline).recoverWithUni(() -> givenBackWhenItComes(connecting))
                     .chain(connection -> {
                         Uni<Object> running = call.apply(connection)
                                 .onTermination().call(connection::close)
@@ -171,6 +173,17 @@ public class CacheFailurePolicy implements DatabaseFallback {
                         return judged(running, deadline, caller, giveUpNanos);
                     });
         }));
+    }
+
+    /**
+     * Gives up waiting for a connection. The client hands it over all the same when it comes (a
+     * cancelled wait does not cancel the pool's), so it is closed then, not leaked: on Cluster one
+     * connection holds one pooled socket to every node.
+     */
+    private static Uni<RedisConnection> givenBackWhenItComes(Uni<RedisConnection> connecting) {
+        connecting.subscribe().with(RedisConnection::closeAndForget, failure -> {
+        });
+        return Uni.createFrom().failure(new TimeoutException("no Redis connection within the busy deadline"));
     }
 
     /** The reply, or a failure once Redis (not this process) has let {@code deadline} pass. */
