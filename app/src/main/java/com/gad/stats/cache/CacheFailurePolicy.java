@@ -2,8 +2,10 @@ package com.gad.stats.cache;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,6 +27,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
@@ -113,12 +116,29 @@ public class CacheFailurePolicy implements DatabaseFallback {
 
     /** A Redis command of a request: the request deadline, under the breaker. */
     public Uni<Response> send(Request command) {
-        return guarded(command, requestDeadline);
+        return guarded(redis, connection -> connection.send(command), requestDeadline)
+                .map(Response.class::cast);
     }
 
     /** A Redis command of an admin endpoint: a longer deadline, under the same breaker. */
     public Uni<Response> sendAdmin(Request command) {
-        return guarded(command, ADMIN_DEADLINE);
+        return sendAdmin(redis, command);
+    }
+
+    /**
+     * An admin command to one node through its own client ({@code node}), e.g. a SCAN on one
+     * Cluster master, which the cluster client cannot address: same deadline and breaker.
+     */
+    public Uni<Response> sendAdmin(Redis node, Request command) {
+        return guarded(node, connection -> connection.send(command), ADMIN_DEADLINE)
+                .map(Response.class::cast);
+    }
+
+    /** Admin commands to one node, pipelined in one round trip; the replies in order. */
+    @SuppressWarnings("unchecked")
+    public Uni<List<Response>> sendAdminBatch(Redis node, List<Request> commands) {
+        return guarded(node, connection -> connection.batch(commands), ADMIN_DEADLINE)
+                .map(replies -> (List<Response>) replies);
     }
 
     @Override
@@ -137,20 +157,33 @@ public class CacheFailurePolicy implements DatabaseFallback {
      * The deadline counts from the moment the command has a connection: waiting for one of the
      * client's pooled connections (this process's queue) is bounded by the busy deadline instead.
      */
-    private Uni<Response> guarded(Request command, Duration deadline) {
+    private Uni<Object> guarded(Redis client, Function<RedisConnection, Uni<?>> call, Duration deadline) {
         return breaker.get(() -> Uni.createFrom().<Object> deferred(() -> {
             Context caller = Vertx.currentContext();
             long giveUpNanos = System.nanoTime() + busyDeadline.toNanos();
-            return redis.connect()
-                    .ifNoItem().after(busyDeadline).fail()
+            Uni<RedisConnection> connecting = client.connect()
+                    .memoize().indefinitely();
+            return connecting
+                    .ifNoItem().after(busyDeadline).recoverWithUni(() -> givenBackWhenItComes(connecting))
                     .chain(connection -> {
-                        Uni<Object> running = connection.send(command)
+                        Uni<Object> running = call.apply(connection)
                                 .onTermination().call(connection::close)
                                 .map(Object.class::cast)
                                 .memoize().indefinitely();
                         return judged(running, deadline, caller, giveUpNanos);
                     });
-        })).map(Response.class::cast);
+        }));
+    }
+
+    /**
+     * Gives up waiting for a connection. The client hands it over all the same when it comes (a
+     * cancelled wait does not cancel the pool's), so it is closed then, not leaked: on Cluster one
+     * connection holds one pooled socket to every node.
+     */
+    private static Uni<RedisConnection> givenBackWhenItComes(Uni<RedisConnection> connecting) {
+        connecting.subscribe().with(RedisConnection::closeAndForget, failure -> {
+        });
+        return Uni.createFrom().failure(new TimeoutException("no Redis connection within the busy deadline"));
     }
 
     /** The reply, or a failure once Redis (not this process) has let {@code deadline} pass. */

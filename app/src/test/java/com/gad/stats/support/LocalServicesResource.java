@@ -3,7 +3,9 @@ package com.gad.stats.support;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 import org.flywaydb.core.Flyway;
 
@@ -16,6 +18,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * Real PostgreSQL and Redis for the test suite: a fresh database (dropped at the end) on the
  * machine's PostgreSQL or an embedded one, and a Redis process owned by the tests. The service
  * reaches both through {@link TcpProxy}s the tests can cut, so fault tests break only what they own.
+ * Subclasses replace the standalone Redis with another topology ({@link #startRedis()}).
  */
 public class LocalServicesResource implements QuarkusTestResourceLifecycleManager {
 
@@ -24,6 +27,7 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
     private static TcpProxy postgresProxy;
     private static TcpProxy listenerProxy;
     private static TcpProxy redisProxy;
+    private static volatile IntSupplier probePort;
     private static Map<String, String> config;
 
     @Override
@@ -37,29 +41,57 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
-        redis = LocalRedis.startOnFreePort();
         try {
             postgresProxy = new TcpProxy(postgres.host(), postgres.port());
             listenerProxy = new TcpProxy(postgres.host(), postgres.port());
-            redisProxy = new TcpProxy("127.0.0.1", redis.port());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         String pg = "127.0.0.1:" + postgresProxy.port() + "/" + postgres.database();
-        config = Map.ofEntries(
-                Map.entry("quarkus.datasource.reactive.url", "postgresql://" + pg),
-                Map.entry("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + pg),
-                Map.entry("quarkus.datasource.username", postgres.user()),
+        Map<String, String> all = new HashMap<>(Map.of(
+                "quarkus.datasource.reactive.url", "postgresql://" + pg,
+                "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + pg,
+                "quarkus.datasource.username", postgres.user(),
                 // the database change listener has a proxy of its own, so tests can cut it alone
-                Map.entry("gad.invalidation.url", "postgresql://127.0.0.1:" + listenerProxy.port() + "/" + postgres.database()),
-                Map.entry("quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port()),
+                "gad.invalidation.url", "postgresql://127.0.0.1:" + listenerProxy.port() + "/" + postgres.database(),
                 // The packaged application of the *IT tests runs in the prod profile: it gets here what
                 // the test profile sets in application.properties (keys, admin).
-                Map.entry("mp.jwt.verify.publickey.location", testResource("publicKey.pem")),
-                Map.entry("smallrye.jwt.sign.key.location", testResource("privateKey.pem")),
-                Map.entry("gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test"),
-                Map.entry("gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd"));
+                "mp.jwt.verify.publickey.location", testResource("publicKey.pem"),
+                "smallrye.jwt.sign.key.location", testResource("privateKey.pem"),
+                "gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test",
+                "gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd"));
+        all.putAll(startRedis());
+        config = Map.copyOf(all);
         return config;
+    }
+
+    /**
+     * Starts the Redis the service uses and returns its {@code quarkus.redis.*} settings: here a
+     * standalone Redis behind a proxy the fault tests can cut.
+     */
+    protected Map<String, String> startRedis() {
+        redis = LocalRedis.startOnFreePort();
+        try {
+            redisProxy = new TcpProxy("127.0.0.1", redis.port());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        useProbePort(redis::port);
+        return Map.of("quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port());
+    }
+
+    protected void stopRedis() {
+        if (redisProxy != null) {
+            redisProxy.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /** Where {@link RedisProbe} sends its commands (a node that answers or redirects them). */
+    protected static void useProbePort(IntSupplier port) {
+        probePort = port;
     }
 
     /** A file of the test resources, by absolute path (the packaged application reads it from disk). */
@@ -79,12 +111,7 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
         if (listenerProxy != null) {
             listenerProxy.close();
         }
-        if (redisProxy != null) {
-            redisProxy.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        stopRedis();
         if (postgres != null) {
             postgres.close();
         }
@@ -101,6 +128,10 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
 
     public static LocalRedis redis() {
         return redis;
+    }
+
+    public static int probePort() {
+        return probePort.getAsInt();
     }
 
     public static TcpProxy postgresProxy() {

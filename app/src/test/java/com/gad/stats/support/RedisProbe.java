@@ -14,30 +14,73 @@ import java.util.List;
 /**
  * A minimal blocking RESP client for tests, straight to the test-owned Redis (not through the
  * proxy), so assertions look at the real keys whether the service runs in-process or packaged.
+ * On a Cluster it reaches the node that owns the key; on Sentinel, the master.
  */
 public final class RedisProbe {
 
     private RedisProbe() {
     }
 
-    /** Runs one command; bulk replies come back as byte[], integers as Long, arrays as List. */
+    /**
+     * Runs one command; bulk replies come back as byte[], integers as Long, arrays as List. On a
+     * Cluster it follows MOVED and ASK redirections to the node that owns the key.
+     */
     public static Object call(Object... args) {
-        try (Socket socket = new Socket("127.0.0.1", LocalServicesResource.redis().port())) {
-            OutputStream out = socket.getOutputStream();
-            ByteArrayOutputStream request = new ByteArrayOutputStream();
-            request.write(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            for (Object arg : args) {
-                byte[] bytes = arg instanceof byte[] b ? b : String.valueOf(arg).getBytes(StandardCharsets.UTF_8);
-                request.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                request.write(bytes);
-                request.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        return callAt(LocalServicesResource.probePort(), args);
+    }
+
+    /** Runs one command on the Redis at the loopback {@code port}, following Cluster redirections. */
+    public static Object callAt(int port, Object... args) {
+        boolean asking = false;
+        for (int hop = 0; hop < 5; hop++) {
+            Object reply = send(port, asking, args);
+            if (!(reply instanceof Redirect redirect)) {
+                return reply;
             }
-            out.write(request.toByteArray());
+            port = redirect.port();
+            asking = redirect.ask();
+        }
+        throw new IllegalStateException("too many Cluster redirections for " + args[0]);
+    }
+
+    private record Redirect(int port, boolean ask) {
+    }
+
+    private static Object send(int port, boolean asking, Object... args) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            if (asking) {
+                out.write(encode(new Object[] { "ASKING" }));
+                read(in);
+            }
+            out.write(encode(args));
             out.flush();
-            return read(new BufferedInputStream(socket.getInputStream()));
+            try {
+                return read(in);
+            } catch (IllegalStateException e) {
+                String error = e.getMessage().substring("Redis error: ".length());
+                if (error.startsWith("MOVED ") || error.startsWith("ASK ")) {
+                    String target = error.substring(error.lastIndexOf(' ') + 1);
+                    return new Redirect(Integer.parseInt(target.substring(target.lastIndexOf(':') + 1)), error.startsWith("ASK "));
+                }
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static byte[] encode(Object[] args) throws IOException {
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        request.write(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        for (Object arg : args) {
+            byte[] bytes = arg instanceof byte[] b ? b : String.valueOf(arg).getBytes(StandardCharsets.UTF_8);
+            request.write(("$" + bytes.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            request.write(bytes);
+            request.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        return request.toByteArray();
     }
 
     public static String string(Object... args) {

@@ -9,6 +9,7 @@ import com.gad.stats.cache.CacheFailurePolicy;
 import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.cache.CacheMetrics;
 import com.gad.stats.cache.CacheOutcome;
+import com.gad.stats.cache.admin.RedisMasters.Master;
 
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -17,9 +18,11 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * Operator view and cleaning of the cache, confined to the prefix. Never KEYS, never FLUSHDB:
- * SCAN walks the keyspace in batches (each a short Redis step, so other clients keep being
- * served between them) and UNLINK frees memory off Redis's main thread.
+ * Operator view and cleaning of the cache, confined to the prefix, on every master (one on
+ * standalone and Sentinel, each of them on Cluster). Never KEYS, never FLUSHDB: SCAN walks each
+ * master's keyspace in batches (each a short Redis step, so other clients keep being served between
+ * them) and UNLINK frees memory off Redis's main thread. A batch is unlinked as one pipeline of
+ * single-key UNLINKs: on Cluster a multi-key UNLINK fails unless all its keys share a slot.
  */
 @ApplicationScoped
 public class CacheAdminService {
@@ -28,30 +31,32 @@ public class CacheAdminService {
     static final int SCAN_BATCH = 1000;
 
     private final CacheFailurePolicy policy;
+    private final RedisMasters masters;
     private final CacheKeys keys;
     private final CacheMetrics metrics;
 
-    CacheAdminService(CacheFailurePolicy policy, CacheKeys keys, CacheMetrics metrics) {
+    CacheAdminService(CacheFailurePolicy policy, RedisMasters masters, CacheKeys keys, CacheMetrics metrics) {
         this.policy = policy;
+        this.masters = masters;
         this.keys = keys;
         this.metrics = metrics;
     }
 
     public Uni<CacheStatsView> stats() {
         CacheStatsView.Service service = serviceCounts();
-        return send(Request.cmd(Command.INFO).arg("stats"))
-                .chain(info -> countKeys(KeyArguments.escapeGlob(keys.prefix()) + "*", "0", 0)
-                        .map(count -> view(info.toString(), count, service)))
+        String pattern = KeyArguments.escapeGlob(keys.prefix()) + "*";
+        return masters.onEachMaster(master -> nodeStats(master, pattern))
+                .map(nodes -> CacheStatsView.of(nodes, keys.prefix(), policy.breakerState(), service))
                 .onFailure().recoverWithItem(failure -> {
                     Log.warnf("cache stats: Redis unavailable (%s)", failure.getClass().getSimpleName());
-                    return new CacheStatsView(false, null, null, null, null, null, keys.prefix(), policy.breakerState(), service);
+                    return CacheStatsView.unreachable(keys.prefix(), policy.breakerState(), service);
                 });
     }
 
-    /** UNLINK of one key under the prefix; the number deleted (0 or 1). */
+    /** UNLINK of one key under the prefix; the number deleted (0 or 1). Any topology routes one key. */
     public Uni<Long> invalidateKey(String relativeKey) {
         String key = keys.prefix() + KeyArguments.key(relativeKey);
-        return send(Request.cmd(Command.UNLINK).arg(key))
+        return policy.sendAdmin(Request.cmd(Command.UNLINK).arg(key))
                 .map(Response::toLong)
                 .invoke(n -> Log.infof("cache admin: unlinked key %s (%d)", key, n));
     }
@@ -59,7 +64,7 @@ public class CacheAdminService {
     /** Deletes every key under the prefix matching the relative glob; the number deleted. */
     public Uni<Long> invalidatePattern(String relativePattern) {
         String pattern = KeyArguments.escapeGlob(keys.prefix()) + KeyArguments.pattern(relativePattern);
-        return unlinkMatching(pattern, "0", 0)
+        return unlinkEverywhere(pattern)
                 .invoke(n -> Log.infof("cache admin: unlinked %d keys matching %s", n, pattern));
     }
 
@@ -67,31 +72,50 @@ public class CacheAdminService {
     public Uni<Long> clear() {
         String pattern = KeyArguments.escapeGlob(keys.prefix()) + "*";
         long start = System.nanoTime();
-        return unlinkMatching(pattern, "0", 0)
+        return unlinkEverywhere(pattern)
                 .invoke(n -> Log.infof("cache admin: cleared %d keys under %s in %d ms", n, keys.prefix(),
                         (System.nanoTime() - start) / 1_000_000));
     }
 
-    private Uni<Long> unlinkMatching(String pattern, String cursor, long deleted) {
-        return scan(pattern, cursor)
-                .chain(page -> unlink(page.keys())
-                        .chain(n -> "0".equals(page.cursor())
-                                ? Uni.createFrom().item(deleted + n)
-                                : unlinkMatching(pattern, page.cursor(), deleted + n)));
+    private Uni<Long> unlinkEverywhere(String pattern) {
+        return masters.onEachMaster(master -> unlinkMatching(master, pattern, "0", 0))
+                .map(counts -> counts.stream().mapToLong(Long::longValue).sum());
     }
 
-    private Uni<Long> countKeys(String pattern, String cursor, long counted) {
-        return scan(pattern, cursor)
+    private Uni<Long> unlinkMatching(Master master, String pattern, String cursor, long deleted) {
+        return scan(master, pattern, cursor)
+                .chain(page -> unlink(master, page.keys())
+                        .chain(n -> "0".equals(page.cursor())
+                                ? Uni.createFrom().item(deleted + n)
+                                : unlinkMatching(master, pattern, page.cursor(), deleted + n)));
+    }
+
+    private Uni<CacheStatsView.Node> nodeStats(Master master, String pattern) {
+        Uni<Response> info = policy.sendAdmin(master.client(), Request.cmd(Command.INFO).arg("stats"));
+        Uni<Response> client = policy.sendAdmin(master.client(), Request.cmd(Command.CLIENT).arg("INFO"));
+        Uni<Long> count = countKeys(master, pattern, "0", 0);
+        return Uni.combine().all().unis(info, client, count).asTuple()
+                .map(figures -> {
+                    String stats = figures.getItem1().toString();
+                    return new CacheStatsView.Node(field(figures.getItem2().toString(), "laddr", master.address()),
+                            figures.getItem3(), infoField(stats, "keyspace_hits"), infoField(stats, "keyspace_misses"),
+                            infoField(stats, "evicted_keys"));
+                });
+    }
+
+    private Uni<Long> countKeys(Master master, String pattern, String cursor, long counted) {
+        return scan(master, pattern, cursor)
                 .chain(page -> "0".equals(page.cursor())
                         ? Uni.createFrom().item(counted + page.keys().size())
-                        : countKeys(pattern, page.cursor(), counted + page.keys().size()));
+                        : countKeys(master, pattern, page.cursor(), counted + page.keys().size()));
     }
 
     private record ScanPage(String cursor, List<String> keys) {
     }
 
-    private Uni<ScanPage> scan(String pattern, String cursor) {
-        return send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(SCAN_BATCH))
+    private Uni<ScanPage> scan(Master master, String pattern, String cursor) {
+        Request scan = Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(SCAN_BATCH);
+        return policy.sendAdmin(master.client(), scan)
                 .map(reply -> {
                     Response found = reply.get(1);
                     List<String> page = new ArrayList<>(found.size());
@@ -102,17 +126,13 @@ public class CacheAdminService {
                 });
     }
 
-    private Uni<Long> unlink(List<String> batch) {
+    private Uni<Long> unlink(Master master, List<String> batch) {
         if (batch.isEmpty()) {
             return Uni.createFrom().item(0L);
         }
-        Request unlink = Request.cmd(Command.UNLINK);
-        batch.forEach(unlink::arg);
-        return send(unlink).map(Response::toLong);
-    }
-
-    private Uni<Response> send(Request request) {
-        return policy.sendAdmin(request);
+        List<Request> unlinks = batch.stream().map(key -> Request.cmd(Command.UNLINK).arg(key)).toList();
+        return policy.sendAdminBatch(master.client(), unlinks)
+                .map(replies -> replies.stream().mapToLong(Response::toLong).sum());
     }
 
     private CacheStatsView.Service serviceCounts() {
@@ -124,13 +144,6 @@ public class CacheAdminService {
                 CacheStatsView.percent(hits, misses + stale + errors));
     }
 
-    private CacheStatsView view(String info, long keysCount, CacheStatsView.Service service) {
-        long hits = infoField(info, "keyspace_hits");
-        long misses = infoField(info, "keyspace_misses");
-        return new CacheStatsView(true, keysCount, hits, misses, CacheStatsView.percent(hits, misses),
-                infoField(info, "evicted_keys"), keys.prefix(), policy.breakerState(), service);
-    }
-
     private static long infoField(String info, String name) {
         for (String line : info.split("\r?\n")) {
             if (line.startsWith(name + ":")) {
@@ -138,5 +151,15 @@ public class CacheAdminService {
             }
         }
         return 0;
+    }
+
+    /** A {@code name=value} field of a CLIENT INFO line (laddr: Redis 6.2+), else {@code absent}. */
+    private static String field(String clientInfo, String name, String absent) {
+        for (String pair : clientInfo.trim().split(" ")) {
+            if (pair.startsWith(name + "=")) {
+                return pair.substring(name.length() + 1);
+            }
+        }
+        return absent;
     }
 }
