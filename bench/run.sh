@@ -305,14 +305,15 @@ echo "{\"rss_after_mb\": $rss_after, \"rss_settled_mb\": $rss_settled}" > "$RUN/
 # those of the first warm-up do not expire before the last phase at the default durations).
 log "overload: hits at $CONNECTIONS, then $OVERLOAD_CONNECTIONS, then $CONNECTIONS connections, ${DURATION} s each"
 wrk_run warmup-overload "$CONNECTIONS" tokens-hot.txt "$HIT" "$WARMUP"
-wrk_run overload-1 "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1
-wrk_run overload-2 "$OVERLOAD_CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1
-wrk_run overload-3 "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1
 # One real hit: the body the nginx ceiling serves
 mkdir -p "$RUN/nginx"
 curl -s -H "Authorization: Bearer $first_token" "http://127.0.0.1:$PORT/api/v1/stats/user/$first_id?days=$WINDOW" \
   -o "$RUN/nginx/hit.json"
 grep -q '"hit":true' "$RUN/nginx/hit.json" || log "the body saved for nginx is not a hit: $(head -c 200 "$RUN/nginx/hit.json")"
+wc -c < "$RUN/nginx/hit.json" > "$RUN/hit_body_size"
+wrk_run overload-1 "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1
+wrk_run overload-2 "$OVERLOAD_CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1
+wrk_run overload-3 "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1
 curl -s "http://127.0.0.1:$PORT/q/metrics" > "$RUN/metrics-final.txt" || true
 stop_service
 

@@ -65,12 +65,13 @@ def wrk_statuses(name):
     ok = sum(v for k, v in statuses.items() if 200 <= k < 300)
     seconds = data["duration_us"] / 1e6
     lat = data["latency_us"]
+    per_second = data["ok_per_second"] + [0] * (int(seconds) - len(data["ok_per_second"]))
     return {"rps": data["rps"], "ok_rps": ok / seconds, "responses": responses, "ok": ok,
             "sheds": statuses.get(503, 0), "others": responses - ok - statuses.get(503, 0),
             "others_detail": {k: v for k, v in statuses.items() if not 200 <= k < 300 and k != 503},
             "socket_errors": sum(v for k, v in data["errors"].items() if k != "status"),
             "p50": lat["p50"] / 1000, "p99": lat["p99"] / 1000, "p999": lat["p999"] / 1000,
-            "served_p99": data["served_p99_bound_us"] / 1000, "per_second": data["ok_per_second"],
+            "served_p99": data["served_p99_bound_us"] / 1000 if ok else None, "per_second": per_second,
             "seconds": seconds}
 
 
@@ -319,8 +320,8 @@ if any(ov.values()):
       "req/s counts every response, 2xx/s the served ones. wrk's latency includes the sheds; \"served p99 ≤\" "
       "bounds the p99 of the served requests from above (the percentile 100 − 2xx share of all responses: "
       "exactly p99 when nothing was shed). The HTTP ceiling: nginx "
-      f"{machine.get('nginx', '')} serving a static body of the hit's size to the same script and connections, "
-      "same run.")
+      f"{machine.get('nginx', '')} serving a static body of the hit's size ({read('hit_body_size', '?')} bytes, "
+      "a real hit's body) to the same script and connections, same run.")
     w("")
     w("| phase | conns | req/s | 2xx/s | p50 ms | p99 ms | p99.9 ms | served p99 ≤ ms | sheds (503) | other non-2xx | "
       "socket errors | nginx req/s | 2xx/s ÷ nginx |")
@@ -345,8 +346,9 @@ if any(ov.values()):
     w("From the service's `/q/metrics`, read before and after each phase:")
     w("")
     w("| phase | responses | sheds `queue_full` / `queue_wait` | fallbacks `redis_fault` / `bulkhead_full` "
-      "| aggregations | late Redis replies excused | cache results | mean event-loop lag ms |")
-    w("|---|---:|---:|---:|---:|---:|---|---:|")
+      "| aggregations | late Redis replies excused | cache results | mean event-loop lag ms "
+      "| in flight / queued after |")
+    w("|---|---:|---:|---:|---:|---:|---|---:|---:|")
     for title, name, conns in phases:
         s = ov[name]
         if not s:
@@ -357,11 +359,15 @@ if any(ov.values()):
         lag_sum = counted(name, "gad_event_loop_lag_seconds_sum")
         lag_count = counted(name, "gad_event_loop_lag_seconds_count")
         lag = f"{lag_sum / lag_count * 1000:.1f}" if lag_count else "–"
+        gauges = series(f"metrics-{name}-after.txt")
+        in_flight = gauges.get(("gad_http_in_flight", ()))
+        queued = gauges.get(("gad_http_queued", ()))
+        held = "–" if in_flight is None else f"{in_flight:.0f} / {queued or 0:.0f}"
         w(f"| {title} | {s['responses']:,} | {shed.get('queue_full', 0):.0f} / {shed.get('queue_wait', 0):.0f} "
           f"| {fb.get('redis_fault', 0):.0f} / {fb.get('bulkhead_full', 0):.0f} "
           f"| {counted(name, 'gad_stats_aggregation_seconds_count') or 0:.0f} "
           f"| {counted(name, 'gad_cache_deadline_excused_total') or 0:.0f} "
-          f"| {', '.join(f'{k} {v:.0f}' for k, v in sorted(results_.items()) if v)} | {lag} |")
+          f"| {', '.join(f'{k} {v:.0f}' for k, v in sorted(results_.items()) if v)} | {lag} | {held} |")
     w("")
     first, after = ov.get("overload-1"), ov.get("overload-3")
     recovery = None
@@ -400,7 +406,7 @@ if any(ov.values()):
                f"{rps(hi['ok_rps'])} vs {rps(first['ok_rps'])} 2xx/s (all responses {rps(hi['rps'])} vs "
                f"{rps(first['rps'])} req/s)")
         target(f"c={OVERLOAD_CONNS}: p99 of served requests ≤ 250 ms", f"≤ {ms(hi['served_p99'])} ms",
-               hi["served_p99"] <= 250, f"p99 of all responses {ms(hi['p99'])} ms, p99.9 {ms(hi['p999'])} ms")
+               None if hi["served_p99"] is None else hi["served_p99"] <= 250, f"p99 of all responses {ms(hi['p99'])} ms, p99.9 {ms(hi['p999'])} ms")
         share = hi["sheds"] / hi["responses"] if hi["responses"] else 0
         target(f"c={OVERLOAD_CONNS}: sheds ≤ 5 % of requests", f"{share * 100:.2f} %", share <= 0.05,
                f"{hi['sheds']} of {hi['responses']:,}")
@@ -421,7 +427,7 @@ if any(ov.values()):
         target(f"cold-start burst ({burst['requests']} concurrent): 1 aggregation",
                "?" if burst_aggregations is None else f"{burst_aggregations:.0f}",
                None if burst_aggregations is None else burst_aggregations == 1, f"statuses {burst['statuses']}")
-    s, _ = results.get(f"hit-c{c}", (None, None))
+    s, _ = results.get(f"hit-c{CONNS}", (None, None))
     if s and not prev_row:
         target(f"c={CONNS} hits no slower than before", f"{rps(s['rps'])} req/s, p99 {ms(s['p99'])} ms", None,
                f"no earlier figure at {CONNS} connections")
@@ -430,7 +436,9 @@ if any(ov.values()):
         target(f"c={CONNS} hits no slower than before", f"{rps(s['rps'])} req/s, p99 {ms(s['p99'])} ms",
                s["rps"] >= before,
                f"before: {prev_row.group(1)} req/s, p99 {prev_row.group(3)} ms "
-               f"({prev_when.group(1) + ', commit ' + prev_when.group(2) if prev_when else 'previous results'})")
+               f"({prev_when.group(1) + ', commit ' + prev_when.group(2) if prev_when else 'previous results'})"
+               + (f"; overload phase 1 of this run, same concurrency: {rps(first['ok_rps'])} 2xx/s, "
+                  f"p99 {ms(first['p99'])} ms" if first else ""))
     w("")
 
 loads = {os.path.basename(p)[5:-4]: read(os.path.basename(p)) for p in sorted(glob.glob(path("load-*.txt")))}
