@@ -5,12 +5,14 @@
 #   bench/run.sh --smoke         tiny data set, 1-2 s per scenario: checks the harness works
 #   BENCH_DURATION=30 bench/run.sh --reseed
 #   BENCH_APPCDS=1 bench/run.sh --build --readme   (the run behind bench/README.md's table)
+#   BENCH_MAX_LOAD=4 BENCH_QUIET_WAIT=120 bench/run.sh   (a busy machine: wait less for quiet)
 #
 # It seeds PostgreSQL (database $BENCH_DB, re-seeded only when the parameters or the day change),
 # starts app/target/quarkus-app/quarkus-run.jar against it and the machine's Redis (keys under
 # $BENCH_PREFIX only), drives it with wrk on loopback, measures the raw ceilings (redis-benchmark
-# GET, pgbench running the aggregation query) and writes a table of every scenario next to its
-# ceiling to $BENCH_RESULTS. It prints figures; it never asserts speed.
+# GET, pgbench running the aggregation query, nginx serving a body of the same size) and writes a
+# table of every scenario next to its ceiling to $BENCH_RESULTS, then the overload scenario and a
+# cold-start burst against the targets of issue #11. It prints figures; it never asserts speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -29,6 +31,9 @@ WRK_THREADS=${BENCH_WRK_THREADS:-1}
 WORKING_SET=${BENCH_WORKING_SET:-1000}  # users whose stats the hit scenarios read
 WRITE_RATE=${BENCH_WRITE_RATE:-50}      # writes per second in the mixed scenario (half of them straight in SQL)
 FRESH_BOUND_MS=${BENCH_FRESH_BOUND_MS:-1000}  # a SQL write still served stale this long after commit is a stale read
+OVERLOAD_CONNECTIONS=${BENCH_OVERLOAD_CONNECTIONS:-512}  # the middle phase of the overload scenario
+BURST=${BENCH_BURST:-200}               # concurrent requests for one cold key right after start
+NGINX_PORT=${BENCH_NGINX_PORT:-0}       # the private nginx of the HTTP ceiling; 0 = a free loopback port
 PORT=${BENCH_PORT:-28471}
 DB=${BENCH_DB:-gad_bench}
 PGHOST=${PGHOST:-127.0.0.1}
@@ -70,6 +75,7 @@ if [ "$SMOKE" = 1 ]; then
   WARMUP=${BENCH_WARMUP:-1}; WORKING_SET=${BENCH_WORKING_SET:-50}; DB=${BENCH_DB:-gad_bench_smoke}
   CONNECTIONS=${BENCH_CONNECTIONS:-4}; WRITE_RATE=${BENCH_WRITE_RATE:-20}
   RESULTS=${BENCH_RESULTS:-$WORK/smoke.md}; QUIET_WAIT=${BENCH_QUIET_WAIT:-0}
+  OVERLOAD_CONNECTIONS=${BENCH_OVERLOAD_CONNECTIONS:-128}   # still past the admission limit (64)
 fi
 case "$PREFIX" in
   ""|gad:|*[!a-zA-Z0-9_:.-]*) echo "BENCH_PREFIX must be a bench-only prefix such as gadbench:" >&2; exit 2 ;;
@@ -78,6 +84,8 @@ esac
 
 RUN="$WORK/run"
 rm -rf "$RUN"; mkdir -p "$RUN"
+# The figures this run is compared with ("c=32 hits no slower than before"), before they are replaced
+cp "${BENCH_PREVIOUS:-bench/results/latest.md}" "$RUN/previous.md" 2>/dev/null || true
 export PGHOST PGPORT PGUSER
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -93,9 +101,11 @@ for tool in java wrk redis-cli redis-benchmark psql pgbench openssl curl; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 [ -n "$PY" ] || missing+=("python3 with jwt, cryptography, psycopg2")
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || missing+=("nginx")
 if [ ${#missing[@]} -gt 0 ]; then
   echo "missing: ${missing[*]}" >&2
-  echo "install: apt-get install -y wrk redis-tools postgresql-client python3-jwt python3-psycopg2 curl" >&2
+  echo "install: apt-get install -y wrk redis-tools postgresql-client python3-jwt python3-psycopg2 curl nginx" >&2
   exit 2
 fi
 
@@ -127,13 +137,15 @@ grep -q '\$1' "$RUN/stats.sql" || { echo "could not extract USER_STATS_SQL from 
 # ---- the service --------------------------------------------------------------------------------
 SVC_PID=""
 WRITER_PID=""
+NGINX_PID=""
 cleanup() {
   [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null || true
+  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
   if [ -n "$SVC_PID" ]; then kill "$SVC_PID" 2>/dev/null || true; wait "$SVC_PID" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
-start_service() { # $1 = log file; sets SVC_PID and READY_MS
+start_service() { # $1 = log file; sets SVC_PID, READY_MS and READY_NS (epoch)
   local t0 t1
   if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
     echo "port $PORT is already in use: set BENCH_PORT" >&2; exit 1
@@ -148,7 +160,7 @@ start_service() { # $1 = log file; sets SVC_PID and READY_MS
   SVC_PID=$!
   for _ in $(seq 1 1200); do
     if curl -fs -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; then
-      t1=$(date +%s%N); READY_MS=$(( (t1 - t0) / 1000000 ))
+      t1=$(date +%s%N); READY_MS=$(( (t1 - t0) / 1000000 )); READY_NS=$t1
       # CPU the JVM used to get there (all threads: JIT and GC included); less sensitive to a busy machine
       READY_CPU_MS=$(awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$SVC_PID/stat")
       return 0
@@ -237,17 +249,20 @@ cat > "$RUN/service.json" <<EOF
 {"started_in_s": "${started_in}", "ready_wall_ms": ${ready_ms}, "ready_cpu_ms": ${READY_CPU_MS}, "rss_idle_mb": ${rss_idle}, "java_opts": "${JAVA_OPTS}", "malloc_arena_max": "${MALLOC_ARENAS}"}
 EOF
 
-metrics() { curl -s "http://127.0.0.1:$PORT/q/metrics" | grep '^gad_cache_requests_total' > "$RUN/metrics-$1.txt" || true; }
+metrics() { curl -s "http://127.0.0.1:$PORT/q/metrics" | grep '^gad_' > "$RUN/metrics-$1.txt" || true; }
 
-wrk_run() { # name connections tokens query seconds
-  local name=$1 conns=$2 tokens=$3 query=$4 secs=$5 threads=$WRK_THREADS
+wrk_run() { # name connections tokens query seconds [statuses (0|1) [target URL, not the service]]
+  local name=$1 conns=$2 tokens=$3 query=$4 secs=$5 statuses=${6:-0} url=${7:-} threads=$WRK_THREADS t0
   [ "$threads" -le "$conns" ] || threads=$conns
   echo "$(cut -d' ' -f1 /proc/loadavg)" > "$RUN/load-$name.txt"
-  metrics "$name-before"
+  [ -n "$url" ] || metrics "$name-before"
+  t0=$(date +%s%N)
   BENCH_TOKENS="$RUN/$tokens" BENCH_QUERY="$query" BENCH_OUT="$RUN/wrk-$name.json" BENCH_THREADS=$threads \
-    wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s -s bench/lib/stats.lua "http://127.0.0.1:$PORT" \
+  BENCH_STATUS=$statuses \
+    wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s -s bench/lib/stats.lua "${url:-http://127.0.0.1:$PORT}" \
     > "$RUN/wrk-$name.txt" 2>&1
-  metrics "$name-after"
+  echo "$t0 $(date +%s%N)" > "$RUN/time-$name.txt"   # wall clock of the wrk run (ns)
+  [ -n "$url" ] || metrics "$name-after"
   log "$name: $(tail -1 "$RUN/wrk-$name.json")"
 }
 
@@ -283,11 +298,30 @@ sleep 5
 rss_settled=$(rss_mb)
 log "RSS after load ${rss_after} MB, 5 s later ${rss_settled} MB"
 echo "{\"rss_after_mb\": $rss_after, \"rss_settled_mb\": $rss_settled}" > "$RUN/service-after.json"
+
+# ---- scenario 4: overload (issue #11) -------------------------------------------------------------
+# Hits at the usual concurrency, then far past the admission limit, then the usual again, each
+# with wrk counting statuses and 2xx per second; the service's counters are read between phases.
+# The warm-up re-caches the users whose values the mixed scenario invalidated (values live 300 s:
+# those of the first warm-up do not expire before the last phase at the default durations).
+log "overload: hits at $CONNECTIONS, then $OVERLOAD_CONNECTIONS, then $CONNECTIONS connections, ${DURATION} s each"
+wrk_run warmup-overload "$CONNECTIONS" tokens-hot.txt "$HIT" "$WARMUP"
+# One real hit: the body the nginx ceiling serves
+mkdir -p "$RUN/nginx"
+curl -s -H "Authorization: Bearer $first_token" "http://127.0.0.1:$PORT/api/v1/stats/user/$first_id?days=$WINDOW" \
+  -o "$RUN/nginx/hit.json"
+grep -q '"hit":true' "$RUN/nginx/hit.json" || log "the body saved for nginx is not a hit: $(head -c 200 "$RUN/nginx/hit.json")"
+wc -c < "$RUN/nginx/hit.json" > "$RUN/hit_body_size"
+wrk_run overload-1 "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1
+wrk_run overload-2 "$OVERLOAD_CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1
+wrk_run overload-3 "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1
 curl -s "http://127.0.0.1:$PORT/q/metrics" > "$RUN/metrics-final.txt" || true
 stop_service
 
 # ---- ceilings -----------------------------------------------------------------------------------
-first_key="${PREFIX}stats:v1:{u${first_id}}:d${WINDOW}"
+# The value the service cached for the first user, whatever the key's format version
+first_key=$(rcli --scan --pattern "${PREFIX}stats:*{u${first_id}}:d${WINDOW}" | head -1)
+first_key=${first_key:-"${PREFIX}stats:?:{u${first_id}}:d${WINDOW}"}
 rcli --raw GET "$first_key" > /dev/null
 value_size=$(rcli STRLEN "$first_key")
 echo "$value_size" > "$RUN/value_size"
@@ -322,6 +356,74 @@ pg_bench() { # name connections script
 pg_bench pgbench-c$CONNECTIONS "$CONNECTIONS" "$RUN/pgbench-all.sql"
 pg_bench pgbench-c1 1 "$RUN/pgbench-all.sql"
 pg_bench pgbench-heavy-c1 1 "$RUN/pgbench-heavy.sql"
+
+# The HTTP ceiling: a private nginx (own config, pid and logs under $RUN/nginx, a free loopback
+# port; never the system service) serving the saved hit body for every path, to the same wrk
+# script, tokens and connections as the overload scenario. No access log; keep-alive connections
+# are never closed by a request count (wrk, like the service, keeps them open).
+start_nginx() {
+  local dir="$ROOT/$RUN/nginx"
+  mkdir -p "$dir/tmp"
+  if [ "$NGINX_PORT" = 0 ]; then
+    NGINX_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  fi
+  cat > "$dir/nginx.conf" <<NGINX_CONF
+daemon off;
+worker_processes auto;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server_tokens off;
+  keepalive_requests 100000000;
+  keepalive_timeout 75s;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $dir;
+    default_type application/json;
+    etag off;
+    location / { try_files /hit.json =404; }
+  }
+}
+NGINX_CONF
+  "$NGINX" -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" > "$dir/stdout.log" 2>&1 &
+  NGINX_PID=$!
+  for _ in $(seq 1 100); do
+    curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && return 0
+    kill -0 "$NGINX_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  log "nginx did not start: $(tail -3 "$dir/error.log" "$dir/stdout.log" 2>/dev/null)"; NGINX_PID=""; return 1
+}
+if [ -s "$RUN/nginx/hit.json" ] && start_nginx; then
+  "$NGINX" -v > "$RUN/nginx-version.txt" 2>&1 || true
+  wrk_run nginx-c$CONNECTIONS "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1 "http://127.0.0.1:$NGINX_PORT"
+  wrk_run nginx-c$OVERLOAD_CONNECTIONS "$OVERLOAD_CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION" 1 "http://127.0.0.1:$NGINX_PORT"
+  kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true; NGINX_PID=""
+else
+  log "no nginx ceiling"
+fi
+clear_prefix
+
+# ---- cold-start burst (issue #11) -------------------------------------------------------------------
+# A fresh JVM and nothing cached, then at once $BURST concurrent requests for one key (the heaviest
+# user: the longest aggregation, the widest window for a stampede). The process started with no
+# aggregation, so its counter after the burst is the burst's.
+cold_id=$(head -1 "$RUN/heavy_users" | cut -d' ' -f1)
+cold_token=$(awk -v id="$cold_id" '$1 == id {print $2}' "$RUN/tokens-all.txt")
+log "cold start: $BURST concurrent requests for user $cold_id right after readiness"
+start_service "$RUN/service-cold.log"
+"$PY" bench/lib/burst.py "$PORT" "$cold_id" "$cold_token" "$WINDOW" "$BURST" "$READY_NS" "$RUN/burst.json" \
+  > "$RUN/burst.txt" 2>&1 || log "burst failed: $(tail -3 "$RUN/burst.txt")"
+metrics burst-after
+log "burst: $(tail -1 "$RUN/burst.txt"); $(grep '^gad_stats_aggregation_seconds_count' "$RUN/metrics-burst-after.txt")"
+stop_service
 clear_prefix
 
 # ---- report -------------------------------------------------------------------------------------
@@ -335,14 +437,15 @@ clear_prefix
   echo "redis=$(rcli INFO server | grep -m1 redis_version | cut -d: -f2 | tr -d '\r')"
   echo "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
   echo "date=$(date -u +'%F %H:%M UTC')"
-  echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src pom.xml 2>/dev/null || echo '+dirty')"
+  echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- app pom.xml 2>/dev/null || echo '+dirty')"
+  echo "nginx=$(sed 's/^nginx version: //' "$RUN/nginx-version.txt" 2>/dev/null)"
   echo "others=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 > 10 {printf "%s(%s%%) ", $2, $1}')"
 } > "$RUN/machine.txt"
 cat > "$RUN/params.txt" <<EOF
-users=$USERS tasks=$TASKS days=$DAYS zipf_s=$ZIPF_S zipf_q=$ZIPF_Q window=$WINDOW duration=$DURATION warmup=$WARMUP connections=$CONNECTIONS wrk_threads=$WRK_THREADS working_set=$WORKING_SET write_rate=$WRITE_RATE fresh_bound_ms=$FRESH_BOUND_MS smoke=$SMOKE
+users=$USERS tasks=$TASKS days=$DAYS zipf_s=$ZIPF_S zipf_q=$ZIPF_Q window=$WINDOW duration=$DURATION warmup=$WARMUP connections=$CONNECTIONS overload_connections=$OVERLOAD_CONNECTIONS burst=$BURST wrk_threads=$WRK_THREADS working_set=$WORKING_SET write_rate=$WRITE_RATE fresh_bound_ms=$FRESH_BOUND_MS max_load=$MAX_LOAD quiet_wait=$QUIET_WAIT smoke=$SMOKE
 EOF
 mkdir -p "$(dirname "$RESULTS")"
-"$PY" bench/lib/report.py "$RUN" "$CONNECTIONS" > "$RESULTS"
+"$PY" bench/lib/report.py "$RUN" "$CONNECTIONS" "$OVERLOAD_CONNECTIONS" > "$RESULTS"
 cat "$RESULTS"
 log "results written to $RESULTS (raw outputs in $RUN)"
 if [ "$README_UPDATE" = 1 ] && [ "$SMOKE" = 0 ]; then

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Turns the raw outputs of one bench/run.sh run into the results table (Markdown on stdout).
 
-Usage: report.py RUN_DIR CONNECTIONS
+Usage: report.py RUN_DIR CONNECTIONS [OVERLOAD_CONNECTIONS]
 Every service figure is printed next to its ceiling (redis-benchmark GET of the same cached value
-at the same concurrency; pgbench running the service's aggregation query at the same concurrency)
-and the ratio service / ceiling. Targets are evaluated and printed; nothing here fails a run.
+at the same concurrency; pgbench running the service's aggregation query at the same concurrency;
+nginx serving a body of the cached value's size) and the ratio service / ceiling. Then the
+overload scenario and the cold-start burst (issue #11). Targets are evaluated and printed;
+nothing here fails a run.
 """
 import csv
 import glob
@@ -14,6 +16,7 @@ import re
 import sys
 
 RUN, CONNS = sys.argv[1], int(sys.argv[2])
+OVERLOAD_CONNS = int(sys.argv[3]) if len(sys.argv) > 3 else 512
 
 
 def path(name):
@@ -50,6 +53,50 @@ def wrk(name):
     errors = sum(data["errors"].values())
     return {"rps": data["rps"], "p50": lat["p50"] / 1000, "p99": lat["p99"] / 1000, "p999": lat["p999"] / 1000,
             "errors": errors, "error_detail": data["errors"], "requests": data["requests"]}
+
+
+def wrk_statuses(name):
+    """A wrk run with BENCH_STATUS=1: responses by status, 2xx per second, the served p99 bound."""
+    data = load_json(f"wrk-{name}.json")
+    if not data or "statuses" not in data:
+        return None
+    statuses = {int(k): v for k, v in data["statuses"].items()}
+    responses = sum(statuses.values())
+    ok = sum(v for k, v in statuses.items() if 200 <= k < 300)
+    seconds = data["duration_us"] / 1e6
+    lat = data["latency_us"]
+    per_second = data["ok_per_second"] + [0] * (int(seconds) - len(data["ok_per_second"]))
+    return {"rps": data["rps"], "ok_rps": ok / seconds, "responses": responses, "ok": ok,
+            "sheds": statuses.get(503, 0), "others": responses - ok - statuses.get(503, 0),
+            "others_detail": {k: v for k, v in statuses.items() if not 200 <= k < 300 and k != 503},
+            "socket_errors": sum(v for k, v in data["errors"].items() if k != "status"),
+            "p50": lat["p50"] / 1000, "p99": lat["p99"] / 1000, "p999": lat["p999"] / 1000,
+            "served_p99": data["served_p99_bound_us"] / 1000 if ok else None, "per_second": per_second,
+            "seconds": seconds}
+
+
+def series(name):
+    """Prometheus text of a metrics file: {(metric, labels as a sorted tuple): value}."""
+    out = {}
+    for line in (read(name) or "").splitlines():
+        m = re.match(r'^(\w+)(?:\{(.*)\})?\s+(\S+)', line)
+        if m:
+            labels = tuple(sorted(re.findall(r'(\w+)="([^"]*)"', m.group(2) or "")))
+            out[(m.group(1), labels)] = float(m.group(3))
+    return out
+
+
+def counted(name, metric, label=None):
+    """Increase of a counter during wrk run NAME: the total, or {label value: increase}."""
+    before, after = series(f"metrics-{name}-before.txt"), series(f"metrics-{name}-after.txt")
+    if not after:
+        return None
+    rows = {}
+    for (m, labels), value in after.items():
+        if m == metric:
+            key = dict(labels).get(label) if label else None
+            rows[key] = rows.get(key, 0) + value - before.get((m, labels), 0)
+    return rows if label else rows.get(None, 0)
 
 
 def cache_counts(name):
@@ -261,6 +308,150 @@ if after.get("rss_after_mb") is not None:
     target("RSS after load ≤ 200 MB", f"{after['rss_after_mb']} MB", after["rss_after_mb"] <= 200,
            f"right after the last scenario; {after.get('rss_settled_mb', '?')} MB 5 s later")
 w("")
+
+# ---- overload and cold start (issue #11) ----
+phases = [(f"1. hits, before", "overload-1", CONNS), (f"2. hits, overload", "overload-2", OVERLOAD_CONNS),
+          (f"3. hits, after", "overload-3", CONNS)]
+ov = {name: wrk_statuses(name) for _, name, _ in phases}
+nginx = {c: wrk_statuses(f"nginx-c{c}") for c in (CONNS, OVERLOAD_CONNS)}
+burst = load_json("burst.json")
+burst_aggregations = series("metrics-burst-after.txt").get(("gad_stats_aggregation_seconds_count", ()))
+
+
+def pct(part, whole):
+    return f"{part / whole * 100:.2f} %" if whole else "–"
+
+
+if any(ov.values()):
+    w("## Overload (issue #11)")
+    w("")
+    w(f"Cache hits over the same {params.get('working_set')} users, warmed up first: {CONNS} connections, then "
+      f"{OVERLOAD_CONNS}, then {CONNS} again, {params.get('duration')} s each, one wrk run per phase "
+      "(`bench/lib/stats.lua` with `BENCH_STATUS=1`: statuses and 2xx per second counted by a response() hook). "
+      "req/s counts every response, 2xx/s the served ones. wrk's latency includes the sheds; \"served p99 ≤\" "
+      "bounds the p99 of the served requests from above (the percentile 100 − 2xx share of all responses: "
+      "exactly p99 when nothing was shed). The HTTP ceiling: nginx "
+      f"{machine.get('nginx', '')} serving a static body of the hit's size ({read('hit_body_size', '?')} bytes, "
+      "a real hit's body) to the same script and connections, same run.")
+    w("")
+    w("| phase | conns | req/s | 2xx/s | p50 ms | p99 ms | p99.9 ms | served p99 ≤ ms | sheds (503) | other non-2xx | "
+      "socket errors | nginx req/s | 2xx/s ÷ nginx |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for title, name, conns in phases:
+        s = ov[name]
+        if not s:
+            w(f"| {title} | {conns} | not run | | | | | | | | | | |")
+            continue
+        n = nginx.get(conns)
+        ratio = f"{s['ok_rps'] / n['rps']:.2f}" if n and n["rps"] else "–"
+        w(f"| {title} | {conns} | {rps(s['rps'])} | {rps(s['ok_rps'])} | {ms(s['p50'])} | {ms(s['p99'])} "
+          f"| {ms(s['p999'])} | {ms(s['served_p99'])} | {s['sheds']} ({pct(s['sheds'], s['responses'])}) "
+          f"| {s['others']}{' ' + str(s['others_detail']) if s['others'] else ''} | {s['socket_errors']} "
+          f"| {rps(n['rps']) if n else '–'} | {ratio} |")
+    for c in (CONNS, OVERLOAD_CONNS):
+        n = nginx.get(c)
+        if n:
+            w(f"| nginx, static body | {c} | {rps(n['rps'])} | {rps(n['ok_rps'])} | {ms(n['p50'])} | {ms(n['p99'])} "
+              f"| {ms(n['p999'])} | {ms(n['served_p99'])} | {n['sheds']} | {n['others']} | {n['socket_errors']} | | |")
+    w("")
+    w("From the service's `/q/metrics`, read before and after each phase:")
+    w("")
+    w("| phase | responses | sheds `queue_full` / `queue_wait` | fallbacks `redis_fault` / `bulkhead_full` "
+      "| aggregations | late Redis replies excused | cache results | mean event-loop lag ms "
+      "| in flight / queued after |")
+    w("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+    for title, name, conns in phases:
+        s = ov[name]
+        if not s:
+            continue
+        shed = counted(name, "gad_http_shed_total", "reason") or {}
+        fb = counted(name, "gad_cache_fallbacks_total", "cause") or {}
+        results_ = counted(name, "gad_cache_requests_total", "result") or {}
+        lag_sum = counted(name, "gad_event_loop_lag_seconds_sum")
+        lag_count = counted(name, "gad_event_loop_lag_seconds_count")
+        lag = f"{lag_sum / lag_count * 1000:.1f}" if lag_count else "–"
+        gauges = series(f"metrics-{name}-after.txt")
+        in_flight = gauges.get(("gad_http_in_flight", ()))
+        queued = gauges.get(("gad_http_queued", ()))
+        held = "–" if in_flight is None else f"{in_flight:.0f} / {queued or 0:.0f}"
+        w(f"| {title} | {s['responses']:,} | {shed.get('queue_full', 0):.0f} / {shed.get('queue_wait', 0):.0f} "
+          f"| {fb.get('redis_fault', 0):.0f} / {fb.get('bulkhead_full', 0):.0f} "
+          f"| {counted(name, 'gad_stats_aggregation_seconds_count') or 0:.0f} "
+          f"| {counted(name, 'gad_cache_deadline_excused_total') or 0:.0f} "
+          f"| {', '.join(f'{k} {v:.0f}' for k, v in sorted(results_.items()) if v)} | {lag} | {held} |")
+    w("")
+    first, after = ov.get("overload-1"), ov.get("overload-3")
+    recovery = None
+    if first and after:
+        times = {n: [int(x) for x in (read(f"time-{n}.txt") or "0 0").split()] for n in ("overload-2", "overload-3")}
+        gap_ms = (times["overload-3"][0] - times["overload-2"][1]) / 1e6
+        full = [v for v in after["per_second"][:int(after["seconds"])]]   # whole seconds only
+        recovery = next((i + 1 for i, v in enumerate(full) if v >= 0.9 * first["ok_rps"]), None)
+        w(f"2xx per second in phase 3 (full hit throughput = 0.9 × phase 1's {rps(first['ok_rps'])} 2xx/s "
+          f"= {rps(0.9 * first['ok_rps'])}): {', '.join(f'{v:,}' for v in full)}; first second at full hit "
+          f"throughput: {recovery if recovery else 'none'}. Phase 3 started {gap_ms:.0f} ms after phase 2's wrk "
+          "ended (reading the metrics in between).")
+        for title, name, _ in phases[:2]:
+            s = ov[name]
+            w(f"2xx per second in phase {title[0]}: {', '.join(f'{v:,}' for v in s['per_second'][:int(s['seconds'])])}.")
+        w("")
+    if burst:
+        w(f"Cold-start burst: a fresh JVM, nothing cached, then {burst['requests']} concurrent requests for one key "
+          f"(the heaviest user), sent {burst['sent_after_ready_ms']} ms after `/q/health/ready` first answered "
+          f"(all {burst['requests']} connections opened first, in {burst['connect_all_ms']} ms): statuses "
+          f"{burst['statuses']}, answers {burst['sources']}, latency p50 {burst['latency_ms_p50']} ms, max "
+          f"{burst['latency_ms_max']} ms; aggregations since start "
+          f"(`gad_stats_aggregation_seconds_count`): "
+          f"{'?' if burst_aggregations is None else f'{burst_aggregations:.0f}'}.")
+        w("")
+
+    prev_text = read("previous.md") or ""
+    prev_row = re.search(rf"^\| 1\. cache hits \| {CONNS} \| ([0-9,]+) \| ([0-9.]+) \| ([0-9.]+) \|", prev_text, re.M)
+    prev_when = re.search(r"; ([0-9-]+ [0-9:]+ UTC), commit (\w+)", prev_text)
+    w("| target (issue #11) | measured | | |")
+    w("|---|---|---|---|")
+    hi = ov.get("overload-2")
+    if first and hi:
+        ratio = hi["ok_rps"] / first["ok_rps"] if first["ok_rps"] else 0
+        target(f"c={OVERLOAD_CONNS} throughput ≥ 0.9 × c={CONNS}, same run", f"{ratio:.2f} ×", ratio >= 0.9,
+               f"{rps(hi['ok_rps'])} vs {rps(first['ok_rps'])} 2xx/s (all responses {rps(hi['rps'])} vs "
+               f"{rps(first['rps'])} req/s)")
+        target(f"c={OVERLOAD_CONNS}: p99 of served requests ≤ 250 ms", f"≤ {ms(hi['served_p99'])} ms",
+               None if hi["served_p99"] is None else hi["served_p99"] <= 250, f"p99 of all responses {ms(hi['p99'])} ms, p99.9 {ms(hi['p999'])} ms")
+        share = hi["sheds"] / hi["responses"] if hi["responses"] else 0
+        target(f"c={OVERLOAD_CONNS}: sheds ≤ 5 % of requests", f"{share * 100:.2f} %", share <= 0.05,
+               f"{hi['sheds']} of {hi['responses']:,}")
+        others = sum(ov[n]["others"] for _, n, _ in phases if ov[n])
+        sockets = sum(ov[n]["socket_errors"] for _, n, _ in phases if ov[n])
+        target("other non-2xx 0 (all three phases)", str(others), others == 0, f"socket errors {sockets}")
+        fb = counted("overload-2", "gad_cache_fallbacks_total", "cause") or {}
+        fallbacks = fb.get("redis_fault", 0) + fb.get("bulkhead_full", 0)
+        share = fallbacks / hi["responses"] if hi["responses"] else 0
+        target("PostgreSQL fallbacks during overload ≤ 1 % of requests", f"{share * 100:.2f} %", share <= 0.01,
+               f"{fallbacks:.0f} of {hi['responses']:,} (`redis_fault` {fb.get('redis_fault', 0):.0f}, "
+               f"`bulkhead_full` {fb.get('bulkhead_full', 0):.0f}); aggregations "
+               f"{counted('overload-2', 'gad_stats_aggregation_seconds_count') or 0:.0f}")
+    if first and after:
+        target("back to full hit throughput within 5 s", f"second {recovery}" if recovery else "never",
+               recovery is not None and recovery <= 5, "first second of phase 3 with ≥ 0.9 × phase 1's 2xx/s")
+    if burst:
+        target(f"cold-start burst ({burst['requests']} concurrent): 1 aggregation",
+               "?" if burst_aggregations is None else f"{burst_aggregations:.0f}",
+               None if burst_aggregations is None else burst_aggregations == 1, f"statuses {burst['statuses']}")
+    s, _ = results.get(f"hit-c{CONNS}", (None, None))
+    if s and not prev_row:
+        target(f"c={CONNS} hits no slower than before", f"{rps(s['rps'])} req/s, p99 {ms(s['p99'])} ms", None,
+               f"no earlier figure at {CONNS} connections")
+    if s and prev_row:
+        before = float(prev_row.group(1).replace(",", ""))
+        target(f"c={CONNS} hits no slower than before", f"{rps(s['rps'])} req/s, p99 {ms(s['p99'])} ms",
+               s["rps"] >= before,
+               f"before: {prev_row.group(1)} req/s, p99 {prev_row.group(3)} ms "
+               f"({prev_when.group(1) + ', commit ' + prev_when.group(2) if prev_when else 'previous results'})"
+               + (f"; overload phase 1 of this run, same concurrency: {rps(first['ok_rps'])} 2xx/s, "
+                  f"p99 {ms(first['p99'])} ms" if first else ""))
+    w("")
+
 loads = {os.path.basename(p)[5:-4]: read(os.path.basename(p)) for p in sorted(glob.glob(path("load-*.txt")))}
 quiet = kv_line = dict(p.split("=", 1) for p in (read("quiet.txt") or "").split(" ") if "=" in p)
 w(f"Before starting the service the harness waited {quiet.get('waited', '?')} for a quiet machine "
