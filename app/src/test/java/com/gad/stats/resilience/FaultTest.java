@@ -243,7 +243,9 @@ public class FaultTest {
         long cachedUser = userWithTasks(2);
         long coldUser = userWithTasks(1);
         String cachedToken = Tokens.forUser(cachedUser, Roles.EFECTIVO);
-        getStats(cachedToken, cachedUser, null).statusCode(200);
+        // cached: the value is in Redis and answered from there
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> getStats(cachedToken, cachedUser, null).statusCode(200).extract().<Boolean> path("_cache.hit"));
 
         LocalServicesResource.postgresProxy().cut();
         List<Timed> hits = new ArrayList<>();

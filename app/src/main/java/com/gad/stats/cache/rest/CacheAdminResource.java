@@ -1,5 +1,7 @@
 package com.gad.stats.cache.rest;
 
+import java.util.List;
+
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -129,7 +131,19 @@ public class CacheAdminResource {
             @Schema(required = true) String prefix,
             @Schema(required = true, enumeration = { "closed", "open", "half_open" })
             @JsonProperty("circuit_state") String circuitState,
+            @Schema(required = true, nullable = true, description = "Each master's own figures (one on standalone and Sentinel)")
+            List<NodeDocument> nodes,
             @Schema(required = true) ServiceDocument service) {
+    }
+
+    /** {@link CacheStatsView.Node} as the document shows it. */
+    @Schema(name = "CacheNodeStats", additionalProperties = Schema.False.class, description = "One Redis master")
+    record NodeDocument(
+            @Schema(required = true) String address,
+            @Schema(required = true) @JsonProperty("keys_count") long keysCount,
+            @Schema(required = true) @JsonProperty("keyspace_hits") long keyspaceHits,
+            @Schema(required = true) @JsonProperty("keyspace_misses") long keyspaceMisses,
+            @Schema(required = true) @JsonProperty("evicted_keys") long evictedKeys) {
     }
 
     /** {@link CacheStatsView.Service} as the document shows it. */
