@@ -151,9 +151,10 @@ public class DatabaseInvalidationTest {
     void cachedTaskListsAreRefreshedToo() {
         Reader user = Reader.newUser();
         user.task("programada");
+        Api.awaitChangesApplied();
         given().auth().oauth2(user.token()).when().get("/api/v1/tasks").then().statusCode(200).body("count", is(1));
-        given().auth().oauth2(user.token()).when().get("/api/v1/tasks").then().statusCode(200)
-                .body("count", is(1)).body("_cache.hit", is(true));
+        await().atMost(HEARD).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> given().auth().oauth2(user.token())
+                .when().get("/api/v1/tasks").then().statusCode(200).body("count", is(1)).body("_cache.hit", is(true)));
 
         user.task("programada");
 
