@@ -1,5 +1,6 @@
 package com.gad.stats.invalidation;
 
+import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -38,6 +39,11 @@ public class ChangeInvalidator {
     private final Pool pool;
     private final int concurrency;
     private final UnicastProcessor<ChangeNotice> notices = UnicastProcessor.create();
+
+    /** Retries of a user invalidation that failed, before every cached value is made stale instead. */
+    static final int RETRIES = 2;
+    static final Duration RETRY_FIRST = Duration.ofMillis(100);
+    static final Duration RETRY_MAX = Duration.ofMillis(400);
 
     ChangeInvalidator(StatsService stats, FullInvalidation fullInvalidation, InvalidationMetrics metrics, Pool pool,
             InvalidationConfig config) {
@@ -128,6 +134,8 @@ public class ChangeInvalidator {
 
     private Uni<Void> userInvalidation(long userId, long changedAtMillis, AtomicInteger remaining) {
         return Uni.createFrom().deferred(() -> stats.invalidate(userId))
+                // a Redis deadline missed once (a busy moment) is retried before anything drastic
+                .onFailure().retry().withBackOff(RETRY_FIRST, RETRY_MAX).atMost(RETRIES)
                 .invoke(metrics::invalidated)
                 .onFailure().invoke(failure -> {
                     // the value it could not invalidate must not be served once Redis answers again

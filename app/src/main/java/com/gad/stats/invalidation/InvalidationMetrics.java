@@ -39,15 +39,15 @@ public class InvalidationMetrics {
         LISTENER_UP(true),
         /**
          * Not listening while PostgreSQL answers: changes may be happening unheard. Repeated every
-         * check while it lasts, and not told to the other instances, which listen for themselves.
+         * check while it lasts; not told to the other instances, which listen for themselves.
          */
         LISTENER_DOWN(false),
         /** A TRUNCATE of tareas. */
         TRUNCATE(true),
         /** A notification that does not say which users changed. */
         UNREADABLE(true),
-        /** A user invalidation that could not reach Redis. */
-        FAILED_INVALIDATION(true);
+        /** A user invalidation that could not reach Redis (every instance applies the notification itself). */
+        FAILED_INVALIDATION(false);
 
         /** Whether the new epoch is told to the other instances, so that they all agree on it. */
         final boolean told;
