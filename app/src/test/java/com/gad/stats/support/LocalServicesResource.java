@@ -22,7 +22,9 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
     private static LocalPostgres postgres;
     private static LocalRedis redis;
     private static TcpProxy postgresProxy;
+    private static TcpProxy listenerProxy;
     private static TcpProxy redisProxy;
+    private static Map<String, String> config;
 
     @Override
     public Map<String, String> start() {
@@ -38,22 +40,26 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
         redis = LocalRedis.startOnFreePort();
         try {
             postgresProxy = new TcpProxy(postgres.host(), postgres.port());
+            listenerProxy = new TcpProxy(postgres.host(), postgres.port());
             redisProxy = new TcpProxy("127.0.0.1", redis.port());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         String pg = "127.0.0.1:" + postgresProxy.port() + "/" + postgres.database();
-        return Map.of(
-                "quarkus.datasource.reactive.url", "postgresql://" + pg,
-                "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + pg,
-                "quarkus.datasource.username", postgres.user(),
-                "quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port(),
+        config = Map.ofEntries(
+                Map.entry("quarkus.datasource.reactive.url", "postgresql://" + pg),
+                Map.entry("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + pg),
+                Map.entry("quarkus.datasource.username", postgres.user()),
+                // the database change listener has a proxy of its own, so tests can cut it alone
+                Map.entry("gad.invalidation.url", "postgresql://127.0.0.1:" + listenerProxy.port() + "/" + postgres.database()),
+                Map.entry("quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port()),
                 // The packaged application of the *IT tests runs in the prod profile: it gets here what
                 // the test profile sets in application.properties (keys, admin).
-                "mp.jwt.verify.publickey.location", testResource("publicKey.pem"),
-                "smallrye.jwt.sign.key.location", testResource("privateKey.pem"),
-                "gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test",
-                "gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd");
+                Map.entry("mp.jwt.verify.publickey.location", testResource("publicKey.pem")),
+                Map.entry("smallrye.jwt.sign.key.location", testResource("privateKey.pem")),
+                Map.entry("gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test"),
+                Map.entry("gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd"));
+        return config;
     }
 
     /** A file of the test resources, by absolute path (the packaged application reads it from disk). */
@@ -70,6 +76,9 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
         if (postgresProxy != null) {
             postgresProxy.close();
         }
+        if (listenerProxy != null) {
+            listenerProxy.close();
+        }
         if (redisProxy != null) {
             redisProxy.close();
         }
@@ -79,6 +88,11 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
         if (postgres != null) {
             postgres.close();
         }
+    }
+
+    /** What the service under test was configured with (to start another instance like it). */
+    public static Map<String, String> config() {
+        return config;
     }
 
     public static LocalPostgres postgres() {
@@ -91,6 +105,11 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
 
     public static TcpProxy postgresProxy() {
         return postgresProxy;
+    }
+
+    /** Between the service's database change listener (LISTEN connection) and PostgreSQL. */
+    public static TcpProxy listenerProxy() {
+        return listenerProxy;
     }
 
     public static TcpProxy redisProxy() {
