@@ -29,7 +29,8 @@ WARMUP=${BENCH_WARMUP:-10}              # seconds of untimed load before the hit
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
 WORKING_SET=${BENCH_WORKING_SET:-1000}  # users whose stats the hit scenarios read
-WRITE_RATE=${BENCH_WRITE_RATE:-50}      # writes per second in the mixed scenario
+WRITE_RATE=${BENCH_WRITE_RATE:-50}      # writes per second in the mixed scenario (half of them straight in SQL)
+FRESH_BOUND_MS=${BENCH_FRESH_BOUND_MS:-1000}  # a SQL write still served stale this long after commit is a stale read
 OVERLOAD_CONNECTIONS=${BENCH_OVERLOAD_CONNECTIONS:-512}  # the middle phase of the overload scenario
 BURST=${BENCH_BURST:-200}               # concurrent requests for one cold key right after start
 NGINX_PORT=${BENCH_NGINX_PORT:-0}       # the private nginx of the HTTP ceiling; 0 = a free loopback port
@@ -275,11 +276,11 @@ wrk_run hit-c$CONNECTIONS "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION"
 wrk_run hit-c1 1 tokens-hot.txt "$HIT" "$DURATION"
 
 # ---- scenario 3: mixed reads and writes with invalidation ------------------------------------------
-log "mixed: reads at $CONNECTIONS connections, $WRITE_RATE writes/s through the tasks API"
+log "mixed: reads at $CONNECTIONS connections, $WRITE_RATE writes/s, half through the tasks API, half in SQL"
 # The writer creates and deletes tasks as a supervisor (user 1) and moves them as their delegado.
 "$PY" bench/lib/tokens.py "$WORK/privateKey.pem" "${JWT_ISSUER:-gad-stats}" "$RUN/tokens-supervisor.txt" supervisor 7200 1
 "$PY" bench/lib/writer.py "$PORT" "$RUN/tokens-hot.txt" "$RUN/stats.sql" "dbname=$DB host=$PGHOST port=$PGPORT user=$PGUSER" \
-  "$WINDOW" "$DURATION" "$WRITE_RATE" "$RUN/writer.json" "$RUN/tokens-supervisor.txt" > "$RUN/writer.txt" 2>&1 &
+  "$WINDOW" "$DURATION" "$WRITE_RATE" "$RUN/writer.json" "$RUN/tokens-supervisor.txt" "$FRESH_BOUND_MS" > "$RUN/writer.txt" 2>&1 &
 WRITER_PID=$!
 wrk_run mixed-c$CONNECTIONS "$CONNECTIONS" tokens-hot.txt "$HIT" "$DURATION"
 wait "$WRITER_PID" || log "writer failed: $(tail -3 "$RUN/writer.txt")"
@@ -441,7 +442,7 @@ clear_prefix
   echo "others=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 > 10 {printf "%s(%s%%) ", $2, $1}')"
 } > "$RUN/machine.txt"
 cat > "$RUN/params.txt" <<EOF
-users=$USERS tasks=$TASKS days=$DAYS zipf_s=$ZIPF_S zipf_q=$ZIPF_Q window=$WINDOW duration=$DURATION warmup=$WARMUP connections=$CONNECTIONS overload_connections=$OVERLOAD_CONNECTIONS burst=$BURST wrk_threads=$WRK_THREADS working_set=$WORKING_SET write_rate=$WRITE_RATE max_load=$MAX_LOAD quiet_wait=$QUIET_WAIT smoke=$SMOKE
+users=$USERS tasks=$TASKS days=$DAYS zipf_s=$ZIPF_S zipf_q=$ZIPF_Q window=$WINDOW duration=$DURATION warmup=$WARMUP connections=$CONNECTIONS overload_connections=$OVERLOAD_CONNECTIONS burst=$BURST wrk_threads=$WRK_THREADS working_set=$WORKING_SET write_rate=$WRITE_RATE fresh_bound_ms=$FRESH_BOUND_MS max_load=$MAX_LOAD quiet_wait=$QUIET_WAIT smoke=$SMOKE
 EOF
 mkdir -p "$(dirname "$RESULTS")"
 "$PY" bench/lib/report.py "$RUN" "$CONNECTIONS" "$OVERLOAD_CONNECTIONS" > "$RESULTS"

@@ -168,7 +168,8 @@ public class CacheAside {
     /** Misses of one value and generation in this instance share one locked load. */
     private Uni<CachedJson> sharedLoad(CacheKey key, String valueKey, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader) {
         CacheInfo info = new CacheInfo(lookup.outcome(), valueKey);
-        return coalescer.join(valueKey + "|" + lookup.generation(), true,
+        // the epoch too: a load that read the database before an epoch advance must not answer after it
+        return coalescer.join(valueKey + "|" + lookup.generation() + "|" + lookup.epoch(), true,
                 () -> lockedLoad(key, lookup, loader, info),
                 finished -> storedAgain(key, lookup, finished));
     }

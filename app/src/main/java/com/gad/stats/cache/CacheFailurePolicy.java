@@ -100,13 +100,14 @@ public class CacheFailurePolicy implements DatabaseFallback {
         this.excusedDeadlines = Counter.builder("gad.cache.deadline.excused")
                 .description("Redis replies later than the deadline because this process, not Redis, was busy; accepted")
                 .register(registry);
-        this.fallbacksRun = Counter.builder("gad.cache.fallbacks")
-                .description("Reads answered by PostgreSQL because Redis could not serve them, by cause")
-                .tag("cause", "redis_fault")
-                .register(registry);
-        this.fallbacksShed = Counter.builder("gad.cache.fallbacks")
-                .description("Reads answered by PostgreSQL because Redis could not serve them, by cause")
-                .tag("cause", "bulkhead_full")
+        this.fallbacksRun = fallbacks(registry, "redis_fault");
+        this.fallbacksShed = fallbacks(registry, "bulkhead_full");
+    }
+
+    private static Counter fallbacks(MeterRegistry registry, String cause) {
+        return Counter.builder("gad.cache.fallbacks")
+                .description("Reads Redis could not serve: run on PostgreSQL (redis_fault) or shed (bulkhead_full)")
+                .tag("cause", cause)
                 .register(registry);
     }
 

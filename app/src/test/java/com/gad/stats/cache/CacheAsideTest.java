@@ -105,6 +105,18 @@ class CacheAsideTest {
     }
 
     @Test
+    void aLoadFinishedBeforeAnEpochAdvanceIsNotSharedAfterIt() {
+        CacheAside manualTime = pipeline(VirtualPause.manual()); // the finished load stays shareable (grace)
+        answer(manualTime.get(KEY, loader(JSON)));
+        epoch.advanceTo(1); // e.g. the database change listener may have missed a change
+        byte[] changed = "{\"total\":8}".getBytes(StandardCharsets.UTF_8);
+        CachedJson stale = answer(manualTime.get(KEY, loader(changed)));
+        assertEquals(CacheOutcome.STALE, stale.info().outcome());
+        assertArrayEquals(changed, stale.json(), "computed again, not the answer of the load before the advance");
+        assertEquals(2, loads.get());
+    }
+
+    @Test
     void aCorruptValueCountsAsAMissAndIsOverwritten() {
         store.generations.put(KEY.userId(), "g");
         store.values.put(KEY, "g\u001fgarbage".getBytes(StandardCharsets.US_ASCII));

@@ -124,6 +124,7 @@ public class FaultTest {
         for (int i = 0; i < tasks; i++) {
             TestData.task(user, "finalizada", Duration.ofHours(i + 1));
         }
+        com.gad.stats.support.Api.awaitChangesApplied();
         return user;
     }
 

@@ -1,5 +1,6 @@
 package com.gad.stats.stats;
 
+import static com.gad.stats.support.Api.awaitChangesApplied;
 import static com.gad.stats.support.Api.getStats;
 import static com.gad.stats.support.Api.metric;
 import static com.gad.stats.support.Api.statsKey;
@@ -40,6 +41,7 @@ public class StatsResourceTest {
     void missThenHitStoresTheValueWithItsTtl() {
         long user = TestData.user(1);
         TestData.task(user, "finalizada", Duration.ofDays(1));
+        awaitChangesApplied();
         String token = Tokens.forUser(user, Roles.EFECTIVO);
 
         getStats(token, user, null)
@@ -136,6 +138,34 @@ public class StatsResourceTest {
                 .body("completadas", is(5))
                 .body("promedio_duracion_horas", is(13.33f))
                 .body("productividad_diaria", is(0.17f));
+    }
+
+    /**
+     * Figures are rounded half away from zero on the exact value. Each case is a tie or a value that
+     * floating point gets wrong: 1,707 s and 47,433 s average exactly 6.825 h (dividing each by 3600
+     * in double before averaging gives 6.8249999... and 6.82); 54 s is 0.015 h (0.01499... in double);
+     * 450 s is 0.125 h, exact in binary, where half-even rounding would give 0.12. Productivity:
+     * 1 completed over 8 days is 0.125, over 200 days 0.005.
+     */
+    @ParameterizedTest
+    @CsvSource({
+            "'1707,47433', 30, 6.83, 0.07",
+            "'54',          30, 0.02, 0.03",
+            "'450',          8, 0.13, 0.13",
+            "'18',         200, 0.01, 0.01",
+            "'1,2',         30, 0.0,  0.07",
+    })
+    void figuresAreRoundedHalfAwayFromZeroOnTheExactValue(String durationsSeconds, int days, float meanHours,
+            float perDay) {
+        long user = TestData.user(1);
+        for (String seconds : durationsSeconds.split(",")) {
+            TestData.task(user, "finalizada", Duration.ofHours(2), Duration.ofMinutes(1),
+                    Duration.ofSeconds(Long.parseLong(seconds)), false);
+        }
+        getStats(Tokens.forUser(user, Roles.EFECTIVO), user, "days=" + days + "&use_cache=false")
+                .statusCode(200)
+                .body("promedio_duracion_horas", is(meanHours))
+                .body("productividad_diaria", is(perDay));
     }
 
     @Test
@@ -241,7 +271,8 @@ public class StatsResourceTest {
         getStats(token, user, null).statusCode(200).body("total", is(0));
         getStats(token, user, null).statusCode(200).body("_cache.hit", is(true));
 
-        TestData.task(user, "programada", Duration.ofHours(1));
+        // a change the service is not told about (see DatabaseInvalidationTest for those it is told)
+        TestData.unnotified(() -> TestData.task(user, "programada", Duration.ofHours(1)));
         getStats(token, user, null).statusCode(200).body("total", is(0)).body("_cache.hit", is(true));
 
         given().auth().oauth2(token).when().post("/api/v1/stats/invalidate/user/" + user).then()

@@ -39,6 +39,7 @@ public class StatsWarmUpTest {
             TestData.task(second, "programada", Duration.ofHours(i + 1));
         }
 
+        Api.awaitChangesApplied();
         long computed = warmUp.warm(2, List.of(7, 30), 2).await().atMost(Duration.ofSeconds(30));
 
         assertEquals(4, computed, "2 users x 2 windows");

@@ -20,22 +20,45 @@ public final class Api {
     }
 
     /**
-     * Undoes a fault test: Redis running, proxies restored, and the service's Redis circuit
-     * breaker closed again (its health check's PINGs are the probes that close it), so the next
-     * test starts with a working cache. Works against the packaged application too.
+     * Undoes a fault test: Redis running, proxies restored, the service's Redis circuit breaker
+     * closed again (its health check's PINGs are the probes that close it) and its database change
+     * listener back and caught up, so the next test starts with a working cache. Works against the
+     * packaged application too.
      */
     public static void healBackends() {
         LocalServicesResource.redis().start();
         LocalServicesResource.redisProxy().restore();
         LocalServicesResource.postgresProxy().restore();
+        LocalServicesResource.listenerProxy().restore();
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                 .pollInterval(java.time.Duration.ofMillis(200))
                 .until(() -> {
                     var ready = given().when().get("/q/health/ready").then().extract().jsonPath();
                     return "UP".equals(ready.getString("status"))
                             && "up".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.redis"))
-                            && "closed".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.circuit"));
+                            && "closed".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.circuit"))
+                            && "up".equals(ready.getString("checks.find { it.name == 'database-invalidation' }.data.listener"));
                 });
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong MARKERS = new java.util.concurrent.atomic.AtomicLong(8_000_000_000_000_000_000L);
+
+    /**
+     * Waits until the service has applied every change committed to tareas so far. Each change
+     * reaches the cache a few milliseconds after its commit (the triggers' notification), also after
+     * an API write, which invalidates once more when the notification arrives; a test that expects a
+     * hit right after a write waits here first. A marker notification naming a user id nobody has is
+     * sent now; PostgreSQL delivers notifications in commit order and the service applies them in
+     * order, so once the marker user's generation exists in Redis the earlier changes are applied.
+     */
+    public static void awaitChangesApplied() {
+        long marker = MARKERS.incrementAndGet();
+        String generation = "gad:gen:" + CacheKeys.FORMAT_VERSION + ":{u" + marker + "}";
+        TestData.execute("SELECT pg_notify('gad_stats_invalidate', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint || ':"
+                + marker + "')");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(5))
+                .until(() -> Long.valueOf(1).equals(RedisProbe.call("EXISTS", generation)));
+        RedisProbe.call("DEL", generation);
     }
 
     /** Redis key of a user's cached statistics. */

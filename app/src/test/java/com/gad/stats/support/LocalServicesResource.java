@@ -20,7 +20,9 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
     private static LocalPostgres postgres;
     private static LocalRedis redis;
     private static TcpProxy postgresProxy;
+    private static TcpProxy listenerProxy;
     private static TcpProxy redisProxy;
+    private static Map<String, String> config;
 
     @Override
     public Map<String, String> start() {
@@ -28,23 +30,27 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
         redis = LocalRedis.startOnFreePort();
         try {
             postgresProxy = new TcpProxy(postgres.host(), postgres.port());
+            listenerProxy = new TcpProxy(postgres.host(), postgres.port());
             redisProxy = new TcpProxy("127.0.0.1", redis.port());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         String pg = "127.0.0.1:" + postgresProxy.port() + "/" + postgres.database();
-        return Map.of(
-                "quarkus.datasource.reactive.url", "postgresql://" + pg,
-                "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + pg,
-                "quarkus.datasource.username", postgres.user(),
-                "quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port(),
+        config = Map.ofEntries(
+                Map.entry("quarkus.datasource.reactive.url", "postgresql://" + pg),
+                Map.entry("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + pg),
+                Map.entry("quarkus.datasource.username", postgres.user()),
+                // the database change listener has a proxy of its own, so tests can cut it alone
+                Map.entry("gad.invalidation.url", "postgresql://127.0.0.1:" + listenerProxy.port() + "/" + postgres.database()),
+                Map.entry("quarkus.redis.hosts", "redis://127.0.0.1:" + redisProxy.port()),
                 // The packaged application of the *IT tests runs in the prod profile: it gets here what
                 // the test profile sets in application.properties (keys, migrations, admin).
-                "mp.jwt.verify.publickey.location", testResource("publicKey.pem"),
-                "smallrye.jwt.sign.key.location", testResource("privateKey.pem"),
-                "quarkus.datasource.migrations.active", "true",
-                "gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test",
-                "gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd");
+                Map.entry("mp.jwt.verify.publickey.location", testResource("publicKey.pem")),
+                Map.entry("smallrye.jwt.sign.key.location", testResource("privateKey.pem")),
+                Map.entry("quarkus.datasource.migrations.active", "true"),
+                Map.entry("gad.auth.bootstrap-admin-email", "bootstrap-admin@gad.test"),
+                Map.entry("gad.auth.bootstrap-admin-password", "bootstrap-Passw0rd"));
+        return config;
     }
 
     /** A file of the test resources, by absolute path (the packaged application reads it from disk). */
@@ -61,6 +67,9 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
         if (postgresProxy != null) {
             postgresProxy.close();
         }
+        if (listenerProxy != null) {
+            listenerProxy.close();
+        }
         if (redisProxy != null) {
             redisProxy.close();
         }
@@ -70,6 +79,11 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
         if (postgres != null) {
             postgres.close();
         }
+    }
+
+    /** What the service under test was configured with (to start another instance like it). */
+    public static Map<String, String> config() {
+        return config;
     }
 
     public static LocalPostgres postgres() {
@@ -82,6 +96,11 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
 
     public static TcpProxy postgresProxy() {
         return postgresProxy;
+    }
+
+    /** Between the service's database change listener (LISTEN connection) and PostgreSQL. */
+    public static TcpProxy listenerProxy() {
+        return listenerProxy;
     }
 
     public static TcpProxy redisProxy() {

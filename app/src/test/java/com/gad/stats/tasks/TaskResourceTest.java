@@ -1,5 +1,6 @@
 package com.gad.stats.tasks;
 
+import static com.gad.stats.support.Api.awaitChangesApplied;
 import static com.gad.stats.support.Api.getStats;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.endsWith;
@@ -49,6 +50,7 @@ public class TaskResourceTest {
 
     /** Warms the user's stats cache and returns the figures' total. */
     static int cachedTotal(long user) {
+        awaitChangesApplied();
         String token = Tokens.forUser(user, Roles.EFECTIVO);
         getStats(token, user, null).statusCode(200);
         return getStats(token, user, null).statusCode(200).body("_cache.hit", is(true)).extract().path("total");
@@ -210,6 +212,7 @@ public class TaskResourceTest {
         }
         createTask(staff, other);
         TestData.task(me, "finalizada", Duration.ofDays(1));
+        awaitChangesApplied();
         String token = Tokens.forUser(me, Roles.EFECTIVO);
 
         given().auth().oauth2(token).when().get("/api/v1/tasks").then().statusCode(200)
@@ -244,6 +247,7 @@ public class TaskResourceTest {
         for (int i = 0; i < 20; i++) {
             TestData.task(me, "programada", Duration.ofHours(i + 1));
         }
+        awaitChangesApplied();
         String token = Tokens.forUser(me, Roles.EFECTIVO);
         String fromDatabase = given().auth().oauth2(token).when().get("/api/v1/tasks").then().statusCode(200)
                 .body("_cache.hit", is(false)).extract().jsonPath().getList("items").toString();

@@ -27,7 +27,10 @@ public class StatsRepository {
     /**
      * Every figure in one statement (aggregate + FILTER). The usuarios row turns "unknown user"
      * into zero rows; the tareas side is an index-only range scan of ix_tareas_delegado_created_live.
-     * Rounding (2 decimals, half away from zero) is done by PostgreSQL's numeric round().
+     * Figures are exact: the mean duration is the numeric mean of the exact durations in seconds,
+     * divided by 3600 afterwards (1,707 s and 47,433 s average 6.825 h exactly), and both figures are
+     * rounded to 2 decimals half away from zero by PostgreSQL's numeric round(). The cast keeps the
+     * arithmetic numeric on PostgreSQL before 14, where extract() returns double precision.
      */
     static final String USER_STATS_SQL = """
             SELECT count(t.created_at)                                        AS total,
@@ -36,9 +39,9 @@ public class StatsRepository {
                    count(t.created_at) FILTER (WHERE t.estado = 'programada') AS programadas,
                    count(t.created_at) FILTER (WHERE t.estado = 'cancelada')  AS canceladas,
                    count(t.created_at) FILTER (WHERE t.estado = 'pausada')    AS pausadas,
-                   round(coalesce(avg(extract(epoch FROM t.fin_real - t.inicio_real) / 3600)
+                   round(coalesce(avg(extract(epoch FROM t.fin_real - t.inicio_real)::numeric)
                          FILTER (WHERE t.estado = 'finalizada'
-                                   AND t.inicio_real IS NOT NULL AND t.fin_real IS NOT NULL), 0), 2)
+                                   AND t.inicio_real IS NOT NULL AND t.fin_real IS NOT NULL) / 3600, 0), 2)
                                                                               AS promedio_duracion_horas,
                    round(count(t.created_at) FILTER (WHERE t.estado = 'finalizada')::numeric / $2, 2)
                                                                               AS productividad_diaria

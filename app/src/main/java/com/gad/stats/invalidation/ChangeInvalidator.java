@@ -1,0 +1,144 @@
+package com.gad.stats.invalidation;
+
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.LongStream;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.gad.stats.invalidation.InvalidationMetrics.Kind;
+import com.gad.stats.invalidation.InvalidationMetrics.Reason;
+import com.gad.stats.stats.service.StatsService;
+
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Applies database change notifications to the cache. Each notified user is invalidated through
+ * the service API (one O(1) Redis command), at most {@code gad.invalidation.concurrency} at a time
+ * across all notifications: a statement that changed 100,000 tasks of 1,000 users costs 1,000
+ * invalidations, queued and run a few at a time, never a burst that holds the event loop.
+ *
+ * <p>When changes may have gone unheard, every cached value is made stale ({@link FullInvalidation},
+ * run by a {@link FullInvalidationRunner}); one that fails is retried at the listener's next check.
+ */
+@ApplicationScoped
+public class ChangeInvalidator {
+
+    private final StatsService stats;
+    private final FullInvalidation fullInvalidation;
+    private final FullInvalidationRunner full;
+    private final InvalidationMetrics metrics;
+    private final Pool pool;
+    private final int concurrency;
+    private final UnicastProcessor<ChangeNotice> notices = UnicastProcessor.create();
+
+    ChangeInvalidator(StatsService stats, FullInvalidation fullInvalidation, InvalidationMetrics metrics, Pool pool,
+            InvalidationConfig config) {
+        this.stats = stats;
+        this.fullInvalidation = fullInvalidation;
+        this.full = new FullInvalidationRunner(fullInvalidation, this::announced, metrics);
+        this.metrics = metrics;
+        this.pool = pool;
+        this.concurrency = config.concurrency();
+    }
+
+    @PostConstruct
+    void start() {
+        notices
+                .onItem().transformToMultiAndConcatenate(this::invalidations)
+                .onItem().transformToUni(Function.identity())
+                .merge(concurrency)
+                .subscribe().with(
+                        done -> {
+                        },
+                        failure -> Log.errorf(failure, "database change notifications are no longer applied"));
+    }
+
+    /** A notification of the changes channel (called on the listening connection's event loop). */
+    void accept(String payload) {
+        notices.onNext(ChangeNotice.parse(payload));
+    }
+
+    /** A notification of the epoch channel: another instance made every value stale. */
+    void adoptEpoch(String payload) {
+        metrics.received(Kind.EPOCH);
+        try {
+            fullInvalidation.adoptEpoch(Long.parseLong(payload));
+        } catch (NumberFormatException e) {
+            Log.warnf("database change listener: ignored an epoch notification that is not a number");
+        }
+    }
+
+    /** Every cached value must be made stale; starts doing it. */
+    void invalidateEverything(Reason reason) {
+        full.owe(reason);
+        full.runIfOwed();
+    }
+
+    /** Runs the owed full invalidation, if any (the listener's periodic check). */
+    void retryOwed() {
+        full.runIfOwed();
+    }
+
+    /** True while a full invalidation is owed: the cache may hold values that missed a change. */
+    boolean owesFullInvalidation() {
+        return full.owed();
+    }
+
+    /** Tells the other instances the new epoch (best effort: they only need it if they missed changes too). */
+    private Uni<Void> announced(OptionalLong epoch) {
+        if (epoch.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery("SELECT pg_notify($1, $2)")
+                .execute(Tuple.of(DatabaseChangeListener.EPOCH_CHANNEL, Long.toString(epoch.getAsLong())))
+                .replaceWithVoid()
+                .onFailure().recoverWithUni(failure -> {
+                    Log.warnf("cache: could not tell the other instances epoch %d (%s)", epoch.getAsLong(),
+                            failure.getClass().getSimpleName());
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
+    /** The work of one notification, as lazy invalidations. */
+    private Multi<Uni<Void>> invalidations(ChangeNotice notice) {
+        if (notice instanceof ChangeNotice.Users users) {
+            metrics.received(Kind.USERS);
+            AtomicInteger remaining = new AtomicInteger(users.userIds().length);
+            return Multi.createFrom().items(LongStream.of(users.userIds()).boxed())
+                    .map(userId -> userInvalidation(userId, users.changedAtMillis(), remaining));
+        }
+        if (notice instanceof ChangeNotice.AllUsers) {
+            metrics.received(Kind.ALL_USERS);
+            return Multi.createFrom().item(Uni.createFrom().voidItem().invoke(() -> invalidateEverything(Reason.TRUNCATE)));
+        }
+        ChangeNotice.Unreadable unreadable = (ChangeNotice.Unreadable) notice;
+        metrics.received(Kind.UNREADABLE);
+        Log.warnf("database change listener: unreadable notification '%s'; making every cached value stale",
+                unreadable.excerpt());
+        return Multi.createFrom().item(Uni.createFrom().voidItem().invoke(() -> invalidateEverything(Reason.UNREADABLE)));
+    }
+
+    private Uni<Void> userInvalidation(long userId, long changedAtMillis, AtomicInteger remaining) {
+        return Uni.createFrom().deferred(() -> stats.invalidate(userId))
+                .invoke(metrics::invalidated)
+                .onFailure().invoke(failure -> {
+                    // the value it could not invalidate must not be served once Redis answers again
+                    invalidateEverything(Reason.FAILED_INVALIDATION);
+                    metrics.invalidationFailed();
+                })
+                .onFailure().recoverWithNull()
+                .onTermination().invoke(() -> {
+                    if (remaining.decrementAndGet() == 0) {
+                        metrics.applied(changedAtMillis);
+                    }
+                });
+    }
+}
