@@ -323,7 +323,7 @@ def pct(part, whole):
 
 
 if any(ov.values()):
-    w("## Overload (issue #11)")
+    w("### Overload (issue #11)")
     w("")
     w(f"Cache hits over the same {params.get('working_set')} users, warmed up first: {CONNS} connections, then "
       f"{OVERLOAD_CONNS}, then {CONNS} again, {params.get('duration')} s each, one wrk run per phase "
