@@ -1,7 +1,11 @@
 package com.gad.stats.overload;
 
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -47,6 +51,7 @@ public class AdmissionControl {
     private final long maxQueueWaitNanos;
     private final String retryAfterSeconds;
     private final Deque<Waiting> queue = new ArrayDeque<>();
+    private final Set<RoutingContext> admitted = Collections.newSetFromMap(new IdentityHashMap<>());
     private int inFlight;
     private final Counter shedQueueFull;
     private final Counter shedQueueWait;
@@ -81,10 +86,18 @@ public class AdmissionControl {
         filters.register(this::admit, PRIORITY);
     }
 
-    /** Sheds waiting requests past their wait even while no request ends (all turns held by slow ones). */
+    /**
+     * Sheds waiting requests past their wait even while no request ends (all turns held by slow
+     * ones), and takes back the turns of requests whose client went away.
+     */
     void sweep(@Observes StartupEvent event, Vertx vertx) {
-        long interval = Math.max(10, maxQueueWaitNanos / 2_000_000);
+        long interval = Math.min(100, Math.max(10, maxQueueWaitNanos / 2_000_000));
         vertx.setPeriodic(interval, id -> {
+            List<RoutingContext> gone;
+            synchronized (this) {
+                gone = admitted.stream().filter(r -> r.response().ended() || r.response().closed()).toList();
+            }
+            gone.forEach(this::released);
             while (true) {
                 Waiting expired;
                 synchronized (this) {
@@ -126,8 +139,26 @@ public class AdmissionControl {
     }
 
     private void proceed(RoutingContext request) {
-        request.addEndHandler(done -> finished());
+        synchronized (this) {
+            admitted.add(request);
+        }
+        request.addEndHandler(done -> released(request));
         request.next();
+    }
+
+    /**
+     * Gives the request's turn back, once. The end handler is not enough alone: when the client
+     * goes away first, the response's close handler (one per response, which the REST layer sets
+     * for itself) may be the only signal, so the sweep also releases turns of closed responses.
+     */
+    private void released(RoutingContext request) {
+        boolean held;
+        synchronized (this) {
+            held = admitted.remove(request);
+        }
+        if (held) {
+            finished();
+        }
     }
 
     /** A request ended: its turn goes to the oldest waiting one still worth serving. */
