@@ -60,7 +60,7 @@ public class CacheAdminResource {
     @POST
     @Path("/invalidate/{key}")
     @RolesAllowed(Roles.ADMIN)
-    @Operation(operationId = "invalidateCacheKey", summary = "Delete one key, relative to the prefix (e.g. stats:v1:{u42}:d30)")
+    @Operation(operationId = "invalidateCacheKey", summary = "Delete one key, relative to the prefix (e.g. stats:v2:{u42}:d30)")
     @APIResponse(responseCode = "400", description = "Not a key of the service's layout",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Redis unreachable",
@@ -76,7 +76,7 @@ public class CacheAdminResource {
     @Path("/invalidate-pattern/{pattern}")
     @RolesAllowed(Roles.ADMIN)
     @Operation(operationId = "invalidateCachePattern",
-            summary = "Delete keys matching a glob relative to the prefix (e.g. stats:v1:{u42}:*), by SCAN + UNLINK")
+            summary = "Delete keys matching a glob relative to the prefix (e.g. stats:v2:{u42}:*), by SCAN + UNLINK")
     @APIResponse(responseCode = "400", description = "Not a pattern of the service's layout",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Redis unreachable",
