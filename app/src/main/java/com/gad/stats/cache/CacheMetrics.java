@@ -1,6 +1,7 @@
 package com.gad.stats.cache;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,12 @@ public class CacheMetrics {
         lockWaitsExpired = Counter.builder("gad.cache.lock.wait.expired")
                 .description("Lock waits that ended without the holder's answer and loaded themselves")
                 .register(registry);
+        // registered up front, errors too: a series that appears only at the first failure leaves
+        // rate() and the dashboard without data exactly until something has gone wrong
+        for (String operation : List.of("read", "write", "invalidate")) {
+            okTimers.put(operation, operationTimer(operation, true));
+            errorTimers.put(operation, operationTimer(operation, false));
+        }
     }
 
     public void count(CacheOutcome outcome) {
@@ -93,11 +100,15 @@ public class CacheMetrics {
     }
 
     public void operation(String operation, long startNanos, boolean ok) {
-        (ok ? okTimers : errorTimers).computeIfAbsent(operation, name -> Timer.builder("gad.cache.operation")
+        (ok ? okTimers : errorTimers).computeIfAbsent(operation, name -> operationTimer(name, ok))
+                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer operationTimer(String operation, boolean ok) {
+        return Timer.builder("gad.cache.operation")
                 .description("Latency of Redis calls made by the cache")
                 .tag("operation", operation)
                 .tag("outcome", ok ? "ok" : "error")
-                .register(registry))
-                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+                .register(registry);
     }
 }
