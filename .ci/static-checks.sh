@@ -83,7 +83,7 @@ yaml_lint() {
 
 check "docker-compose config" compose_config
 check "Dockerfiles" dockerfiles
-check "shellcheck" shellcheck -S warning .ci/run .ci/static-checks.sh .ci/production-artifact.sh deploy/*.sh deploy/redis/*.sh app/src/main/docker/*.sh
+check "shellcheck" shellcheck -S warning .ci/run .ci/static-checks.sh .ci/production-artifact.sh deploy/*.sh deploy/redis/*.sh bench/*.sh bench/lib/*.sh app/src/main/docker/*.sh
 check "yamllint" yaml_lint
 check "Kubernetes schemas" node .ci/validate-k8s.mjs deploy/kubernetes "$NODE_DIR/node_modules"
 check "Kubernetes known fields" /usr/bin/python3 .ci/k8s-known-fields.py deploy/kubernetes

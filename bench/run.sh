@@ -16,6 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+# shellcheck source=bench/lib/nginx.sh
+. bench/lib/nginx.sh
 
 # ---- parameters -------------------------------------------------------------------------------
 USERS=${BENCH_USERS:-10000}
@@ -151,7 +153,7 @@ start_service() { # $1 = log file; sets SVC_PID, READY_MS and READY_NS (epoch)
     echo "port $PORT is already in use: set BENCH_PORT" >&2; exit 1
   fi
   t0=$(date +%s%N)
-  DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD= \
+  DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD='' \
   REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
   MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
   SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
@@ -175,7 +177,7 @@ stop_service() {
 }
 rss_mb() { awk '/VmRSS/{printf "%.1f", $2/1024}' "/proc/$SVC_PID/status"; }
 migrate() { # the production one-shot migration (docs/operations.md "Schema"): migrate, then exit
-  DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD= \
+  DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD='' \
   REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
   MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
   SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
@@ -357,49 +359,11 @@ pg_bench pgbench-c$CONNECTIONS "$CONNECTIONS" "$RUN/pgbench-all.sql"
 pg_bench pgbench-c1 1 "$RUN/pgbench-all.sql"
 pg_bench pgbench-heavy-c1 1 "$RUN/pgbench-heavy.sql"
 
-# The HTTP ceiling: a private nginx (own config, pid and logs under $RUN/nginx, a free loopback
-# port; never the system service) serving the saved hit body for every path, to the same wrk
-# script, tokens and connections as the overload scenario. No access log; keep-alive connections
-# are never closed by a request count (wrk, like the service, keeps them open).
+# The HTTP ceiling: a private nginx serving the saved hit body (bench/lib/nginx.sh), to the same
+# wrk script, tokens and connections as the overload scenario.
 start_nginx() {
-  local dir="$ROOT/$RUN/nginx"
-  mkdir -p "$dir/tmp"
-  if [ "$NGINX_PORT" = 0 ]; then
-    NGINX_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  fi
-  cat > "$dir/nginx.conf" <<NGINX_CONF
-daemon off;
-worker_processes auto;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server_tokens off;
-  keepalive_requests 100000000;
-  keepalive_timeout 75s;
-  client_body_temp_path $dir/tmp/body;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $dir;
-    default_type application/json;
-    etag off;
-    location / { try_files /hit.json =404; }
-  }
-}
-NGINX_CONF
-  "$NGINX" -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" > "$dir/stdout.log" 2>&1 &
-  NGINX_PID=$!
-  for _ in $(seq 1 100); do
-    curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && return 0
-    kill -0 "$NGINX_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  log "nginx did not start: $(tail -3 "$dir/error.log" "$dir/stdout.log" 2>/dev/null)"; NGINX_PID=""; return 1
+  [ "$NGINX_PORT" != 0 ] || NGINX_PORT=$(free_port)
+  start_static_nginx "$ROOT/$RUN/nginx" "$NGINX_PORT"
 }
 if [ -s "$RUN/nginx/hit.json" ] && start_nginx; then
   "$NGINX" -v > "$RUN/nginx-version.txt" 2>&1 || true

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Cross-instance freshness: a write through instance A, then reads on instance B until fresh.
+
+For each of N rounds, on one user of the list:
+  1. reads the statistics on A and on B twice each, so both hold the value in memory (near cache);
+  2. creates a task for the user through A's tasks API (A invalidates after commit);
+  3. reads on A once right away: read-your-writes, it must already count the new task;
+  4. reads on B every 0.2 ms until `total` counts the new task: the time from A's 201 to that
+     read is the A-to-B freshness latency; still stale after BOUND_MS counts as a stale read.
+The tasks it created (codigo 'BX-...') are deleted in SQL at the end.
+
+Usage: crossfresh.py PORT_A PORT_B TOKENS_FILE SUPERVISOR_TOKEN_FILE DSN DAYS ROUNDS OUT_JSON [BOUND_MS]
+"""
+import http.client
+import json
+import sys
+import time
+
+import psycopg2
+
+
+def main():
+    port_a, port_b, tokens_file, supervisor_file, dsn, days, rounds, out_file = sys.argv[1:9]
+    days, rounds = int(days), int(rounds)
+    bound = (float(sys.argv[9]) if len(sys.argv) > 9 else 1000.0) / 1000
+    with open(tokens_file) as f:
+        users = [(int(uid), token) for uid, token in (line.split() for line in f if line.strip())]
+    with open(supervisor_file) as f:
+        supervisor = f.read().split()[1]
+    conns = {p: http.client.HTTPConnection("127.0.0.1", int(p), timeout=10) for p in (port_a, port_b)}
+
+    def call(port, method, path, token, body=None):
+        payload = b"" if body is None else json.dumps(body).encode()
+        headers = {"Authorization": "Bearer " + token, "Content-Length": str(len(payload))}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        conns[port].request(method, path, body=payload, headers=headers)
+        resp = conns[port].getresponse()
+        return resp.status, resp.read()
+
+    def stats(port, uid, token):
+        status, body = call(port, "GET", f"/api/v1/stats/user/{uid}?days={days}", token)
+        if status != 200:
+            raise RuntimeError(f"GET stats on {port}: {status} {body[:200]!r}")
+        doc = json.loads(body)
+        return doc["total"], doc["_cache"].get("source")
+
+    result = {"rounds": 0, "latencies_ms": [], "stale_after_bound": 0, "own_instance_stale": 0,
+              "b_sources_before_write": {}, "bound_ms": bound * 1000}
+    for i in range(rounds):
+        uid, token = users[(i * 7919) % len(users)]
+        for port in (port_a, port_b):
+            stats(port, uid, token)
+        before, source_b = stats(port_b, uid, token)
+        stats(port_a, uid, token)
+        result["b_sources_before_write"][source_b] = result["b_sources_before_write"].get(source_b, 0) + 1
+        status, body = call(port_a, "POST", "/api/v1/tasks", supervisor,
+                            {"codigo": f"BX-{uid}-{i}-{int(time.time())}", "titulo": "bench cross-instance write",
+                             "tipo": "patrullaje", "delegado_usuario_id": uid})
+        if status != 201:
+            raise RuntimeError(f"POST task through {port_a}: {status} {body[:200]!r}")
+        written = time.monotonic()
+        if stats(port_a, uid, token)[0] != before + 1:
+            result["own_instance_stale"] += 1
+        while True:
+            total, _ = stats(port_b, uid, token)
+            now = time.monotonic()
+            if total == before + 1:
+                result["latencies_ms"].append((now - written) * 1000)
+                break
+            if now - written > bound:
+                result["stale_after_bound"] += 1
+                break
+            time.sleep(0.0002)
+        result["rounds"] += 1
+
+    db = psycopg2.connect(dsn)
+    db.autocommit = True
+    db.cursor().execute("DELETE FROM tareas WHERE codigo LIKE 'BX-%%'")
+    lat = sorted(result["latencies_ms"])
+    if lat:
+        result["p50_ms"] = lat[len(lat) // 2]
+        result["p95_ms"] = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
+        result["max_ms"] = lat[-1]
+    with open(out_file, "w") as f:
+        json.dump(result, f)
+    print(json.dumps({k: v for k, v in result.items() if k != "latencies_ms"}))
+
+
+if __name__ == "__main__":
+    main()
