@@ -4,9 +4,11 @@
 For each of N rounds, on one user of the list:
   1. reads the statistics on A and on B twice each, so both hold the value in memory (near cache);
   2. creates a task for the user through A's tasks API (A invalidates after commit);
-  3. reads on A once right away: read-your-writes, it must already count the new task;
-  4. reads on B every 0.2 ms until `total` counts the new task: the time from A's 201 to that
-     read is the A-to-B freshness latency; still stale after BOUND_MS counts as a stale read.
+  3. reads on B at once and then every 0.2 ms until `total` counts the new task: the time from A's
+     201 to the end of that read is the A-to-B freshness latency; still stale after BOUND_MS counts
+     as a stale read;
+  4. creates a second task through A and reads on A at once: read-your-writes, that read must
+     already count it.
 The tasks it created (codigo 'BX-...') are deleted in SQL at the end.
 
 Usage: crossfresh.py PORT_A PORT_B TOKENS_FILE SUPERVISOR_TOKEN_FILE DSN DAYS ROUNDS OUT_JSON [BOUND_MS]
@@ -45,6 +47,11 @@ def main():
         doc = json.loads(body)
         return doc["total"], doc["_cache"].get("source")
 
+    def create(uid, tag):
+        return call(port_a, "POST", "/api/v1/tasks", supervisor,
+                    {"codigo": f"BX-{uid}-{tag}-{int(time.time())}", "titulo": "bench cross-instance write",
+                     "tipo": "patrullaje", "delegado_usuario_id": uid})
+
     result = {"rounds": 0, "latencies_ms": [], "stale_after_bound": 0, "own_instance_stale": 0,
               "b_sources_before_write": {}, "bound_ms": bound * 1000}
     for i in range(rounds):
@@ -54,14 +61,10 @@ def main():
         before, source_b = stats(port_b, uid, token)
         stats(port_a, uid, token)
         result["b_sources_before_write"][source_b] = result["b_sources_before_write"].get(source_b, 0) + 1
-        status, body = call(port_a, "POST", "/api/v1/tasks", supervisor,
-                            {"codigo": f"BX-{uid}-{i}-{int(time.time())}", "titulo": "bench cross-instance write",
-                             "tipo": "patrullaje", "delegado_usuario_id": uid})
+        status, body = create(uid, f"{i}a")
         if status != 201:
             raise RuntimeError(f"POST task through {port_a}: {status} {body[:200]!r}")
         written = time.monotonic()
-        if stats(port_a, uid, token)[0] != before + 1:
-            result["own_instance_stale"] += 1
         while True:
             total, _ = stats(port_b, uid, token)
             now = time.monotonic()
@@ -72,6 +75,12 @@ def main():
                 result["stale_after_bound"] += 1
                 break
             time.sleep(0.0002)
+        stats(port_a, uid, token)
+        status, body = create(uid, f"{i}b")
+        if status != 201:
+            raise RuntimeError(f"POST task through {port_a}: {status} {body[:200]!r}")
+        if stats(port_a, uid, token)[0] != before + 2:
+            result["own_instance_stale"] += 1
         result["rounds"] += 1
 
     db = psycopg2.connect(dsn)
