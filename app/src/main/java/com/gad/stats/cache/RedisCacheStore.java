@@ -2,6 +2,7 @@ package com.gad.stats.cache;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -85,17 +86,40 @@ public class RedisCacheStore implements CacheStore {
                                 failure.getClass().getSimpleName()));
     }
 
+    /**
+     * The remaining TTL is a PTTL pipelined with the MGET (same round trip) rather than an expiry
+     * written into the value: it is measured by Redis and applied to this process's monotonic clock
+     * from before the read, so no wall-clock skew between instances can stretch it, and it follows an
+     * operator's EXPIRE or PERSIST of the key.
+     */
     @Override
-    public Uni<Stored> read(CacheKey key) {
+    public Uni<Stored> read(CacheKey key, boolean withRemainingTtl) {
         String generationKey = keys.generationKey(key.userId());
-        return send(Request.cmd(Command.MGET).arg(generationKey).arg(keys.valueKey(key)))
-                .chain(reply -> {
-                    Optional<byte[]> bytes = Optional.ofNullable(reply.get(1)).map(Response::toBytes);
-                    Response generation = reply.get(0);
-                    return generation != null
-                            ? Uni.createFrom().item(new Stored(ascii(generation), bytes))
-                            : createdGeneration(generationKey).map(created -> new Stored(created, bytes));
-                });
+        String valueKey = keys.valueKey(key);
+        Request mget = Request.cmd(Command.MGET).arg(generationKey).arg(valueKey);
+        Uni<Stored> read = withRemainingTtl
+                ? policy.sendBatch(List.of(mget, Request.cmd(Command.PTTL).arg(valueKey)))
+                        .map(replies -> stored(replies.get(0), remainingTtl(replies.get(1))))
+                : send(mget).map(reply -> stored(reply, Optional.empty()));
+        return read.chain(stored -> stored.generation() != null
+                ? Uni.createFrom().item(stored)
+                : createdGeneration(generationKey).map(created -> new Stored(created, stored.bytes(), stored.remainingTtl())));
+    }
+
+    /** The MGET's reply; a null generation means the user has none yet. */
+    private static Stored stored(Response mget, Optional<Duration> remainingTtl) {
+        Response generation = mget.get(0);
+        Optional<byte[]> bytes = Optional.ofNullable(mget.get(1)).map(Response::toBytes);
+        return new Stored(generation == null ? null : ascii(generation), bytes, remainingTtl);
+    }
+
+    /** PTTL: milliseconds left; -1 no expiry (empty); -2 gone since the MGET (zero: nothing to keep). */
+    private static Optional<Duration> remainingTtl(Response pttl) {
+        long millis = pttl.toLong();
+        if (millis == -1) {
+            return Optional.empty();
+        }
+        return Optional.of(Duration.ofMillis(Math.max(0, millis)));
     }
 
     private Uni<String> createdGeneration(String generationKey) {
