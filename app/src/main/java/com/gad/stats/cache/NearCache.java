@@ -231,6 +231,14 @@ public class NearCache {
         flush();
     }
 
+    /**
+     * Drops everything at once, for the admin endpoints: their deletions reach every instance through
+     * tracking, and this one before it answers.
+     */
+    public void clear() {
+        flush();
+    }
+
     /** The invalidation link is subscribed and tracking: entries read from now on may be served. */
     void linkUp() {
         if (!active) {
