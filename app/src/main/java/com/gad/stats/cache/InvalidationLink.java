@@ -3,6 +3,7 @@ package com.gad.stats.cache;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,9 +34,11 @@ import io.vertx.redis.client.ResponseType;
  * </pre>
  *
  * Only then is the link up and the near cache used. The lost-link rule: when either connection
- * closes or fails, or a periodic check finds tracking off, its redirect broken or the node no longer
- * a master (Sentinel failover), the near cache is flushed and bypassed, and the link is made again
- * from scratch. RESP2 pub/sub messages and RESP3 {@code invalidate} pushes are both understood.
+ * closes or fails, or a periodic check finds tracking off, its redirect broken, the node no longer
+ * a master (Sentinel failover), or its own echo not delivered (a SET and DEL of this instance's echo
+ * key under the generation prefix, which must come back through the subscriber within one check:
+ * the whole path, end to end), the near cache is flushed and bypassed, and the link is made again from
+ * scratch. RESP2 pub/sub messages and RESP3 {@code invalidate} pushes are both understood.
  */
 @ApplicationScoped
 public class InvalidationLink {
@@ -48,12 +51,16 @@ public class InvalidationLink {
         volatile RedisConnection subscriber;
         volatile RedisConnection tracker;
         volatile boolean up;
+        volatile boolean echoPending;
     }
+
 
     private final Redis redis;
     private final NearCache nearCache;
     private final Vertx vertx;
     private final List<String> prefixes;
+    private final String echoPrefix;
+    private final String echoKey;
     private final Duration linkCheck;
     private final Duration reconnectDelay;
     private final AtomicReference<Attempt> current = new AtomicReference<>();
@@ -65,6 +72,8 @@ public class InvalidationLink {
         this.nearCache = nearCache;
         this.vertx = vertx;
         this.prefixes = keys.trackedPrefixes();
+        this.echoPrefix = keys.prefix() + "gen:link:";
+        this.echoKey = echoPrefix + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
         this.linkCheck = config.cache().l1().linkCheck();
         this.reconnectDelay = config.cache().l1().reconnectDelay();
     }
@@ -167,30 +176,36 @@ public class InvalidationLink {
             }
             case "message" -> {
                 if (message.size() == 3 && CHANNEL.equals(message.get(1).toString())) {
-                    invalidated(message.get(2));
+                    invalidated(attempt, message.get(2));
                 }
             }
-            case "invalidate" -> invalidated(message.get(1));
+            case "invalidate" -> invalidated(attempt, message.get(1));
             default -> Log.debugf("near cache: ignored %s message", kind);
         }
     }
 
     /** The keys Redis names; none (null) means the whole database was flushed. */
-    private void invalidated(Response keys) {
+    private void invalidated(Attempt attempt, Response keys) {
         if (keys == null) {
             nearCache.flushedByRedis();
             return;
         }
         if (keys.type() != ResponseType.MULTI) {
-            invalidatedKey(keys.toString()); // a single key sent as a bulk string
+            invalidatedKey(attempt, keys.toString()); // a single key sent as a bulk string
             return;
         }
         for (Response key : keys) {
-            invalidatedKey(key.toString());
+            invalidatedKey(attempt, key.toString());
         }
     }
 
-    private void invalidatedKey(String key) {
+    private void invalidatedKey(Attempt attempt, String key) {
+        if (key.startsWith(echoPrefix)) {
+            if (key.equals(echoKey)) {
+                attempt.echoPending = false;
+            }
+            return; // another instance's echo
+        }
         long user = CacheKeys.userOf(key);
         if (user < 0) {
             nearCache.flushedByRedis(); // a key under a tracked prefix without a user: play safe
@@ -199,13 +214,23 @@ public class InvalidationLink {
         }
     }
 
-    /** The periodic check: tracking still on with its redirect intact, on a master. */
+    /**
+     * The periodic check: the last echo came back, tracking is still on with its redirect intact, on
+     * a master; then the next echo.
+     */
     private void check() {
         Attempt attempt = current.get();
         if (attempt == null || !attempt.up || stopped) {
             return;
         }
-        attempt.tracker.batch(List.of(Request.cmd(Command.CLIENT).arg("TRACKINGINFO"), Request.cmd(Command.ROLE)))
+        if (attempt.echoPending) {
+            lost(attempt, "its echo did not come back within " + linkCheck.toMillis() + " ms");
+            return;
+        }
+        attempt.echoPending = true;
+        attempt.tracker.batch(List.of(Request.cmd(Command.CLIENT).arg("TRACKINGINFO"), Request.cmd(Command.ROLE),
+                // set and deleted in one pipeline: Redis runs both in one go, so the key never lingers
+                Request.cmd(Command.SET).arg(echoKey).arg("echo"), Request.cmd(Command.DEL).arg(echoKey)))
                 .ifNoItem().after(linkCheck).fail()
                 .subscribe().with(replies -> {
                     String tracking = String.valueOf(replies.get(0));
