@@ -250,7 +250,11 @@ public class InvalidationLink {
         }
         nearCache.linkLost();
         if (!stopped) {
-            Log.warnf("near cache: invalidation link lost, %s; flushed and bypassed until it is back", why);
+            if (attempt.up) {
+                Log.warnf("near cache: invalidation link lost, %s; flushed and bypassed until it is back", why);
+            } else {
+                Log.debugf("near cache: invalidation link %s; trying again", why); // once a second while Redis is away
+            }
             vertx.setTimer(reconnectDelay.toMillis(), id -> connect());
         }
         close(attempt);
