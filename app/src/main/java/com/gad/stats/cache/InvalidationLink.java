@@ -35,9 +35,11 @@ import io.vertx.redis.client.ResponseType;
  *
  * Only then is the link up and the near cache used. The lost-link rule: when either connection
  * closes or fails, or a periodic check finds tracking off, its redirect broken, the node no longer
- * a master (Sentinel failover), or its own echo not delivered (a SET and DEL of this instance's echo
- * key under the generation prefix, which must come back through the subscriber within one check:
- * the whole path, end to end), the near cache is flushed and bypassed, and the link is made again from
+ * a master (Sentinel failover), or its own echo not delivered: a SET and DEL of this instance's echo
+ * key under the generation prefix, sent like any cache write (the service's client, wherever it now
+ * routes writes), must come back through the subscriber within one check. That proves the whole
+ * path end to end, and that tracking runs on the node the writes go to (after a Sentinel failover
+ * the old master may still accept connections for a while), the near cache is flushed and bypassed, and the link is made again from
  * scratch. RESP2 pub/sub messages and RESP3 {@code invalidate} pushes are both understood.
  */
 @ApplicationScoped
@@ -228,9 +230,12 @@ public class InvalidationLink {
             return;
         }
         attempt.echoPending = true;
-        attempt.tracker.batch(List.of(Request.cmd(Command.CLIENT).arg("TRACKINGINFO"), Request.cmd(Command.ROLE),
-                // set and deleted in one pipeline: Redis runs both in one go, so the key never lingers
-                Request.cmd(Command.SET).arg(echoKey).arg("echo"), Request.cmd(Command.DEL).arg(echoKey)))
+        // set and deleted in one pipeline: Redis runs both in one go, so the key never lingers
+        redis.batch(List.of(Request.cmd(Command.SET).arg(echoKey).arg("echo"), Request.cmd(Command.DEL).arg(echoKey)))
+                .ifNoItem().after(linkCheck).fail()
+                .subscribe().with(sent -> {
+                }, failure -> lost(attempt, "echo not sent (" + CacheLog.describe(failure) + ")"));
+        attempt.tracker.batch(List.of(Request.cmd(Command.CLIENT).arg("TRACKINGINFO"), Request.cmd(Command.ROLE)))
                 .ifNoItem().after(linkCheck).fail()
                 .subscribe().with(replies -> {
                     String tracking = String.valueOf(replies.get(0));
