@@ -97,20 +97,21 @@ public class RedisCacheStore implements CacheStore {
         String generationKey = keys.generationKey(key.userId());
         String valueKey = keys.valueKey(key);
         Request mget = Request.cmd(Command.MGET).arg(generationKey).arg(valueKey);
-        Uni<Stored> read = withRemainingTtl
+        Uni<Replies> read = withRemainingTtl
                 ? policy.sendBatch(List.of(mget, Request.cmd(Command.PTTL).arg(valueKey)))
-                        .map(replies -> stored(replies.get(0), remainingTtl(replies.get(1))))
-                : send(mget).map(reply -> stored(reply, Optional.empty()));
-        return read.chain(stored -> stored.generation() != null
-                ? Uni.createFrom().item(stored)
-                : createdGeneration(generationKey).map(created -> new Stored(created, stored.bytes(), stored.remainingTtl())));
+                        .map(replies -> new Replies(replies.get(0), remainingTtl(replies.get(1))))
+                : send(mget).map(reply -> new Replies(reply, Optional.empty()));
+        return read.chain(replies -> {
+            Optional<byte[]> bytes = Optional.ofNullable(replies.mget().get(1)).map(Response::toBytes);
+            Response generation = replies.mget().get(0);
+            return generation != null
+                    ? Uni.createFrom().item(new Stored(ascii(generation), bytes, replies.remainingTtl()))
+                    : createdGeneration(generationKey).map(created -> new Stored(created, bytes, replies.remainingTtl()));
+        });
     }
 
-    /** The MGET's reply; a null generation means the user has none yet. */
-    private static Stored stored(Response mget, Optional<Duration> remainingTtl) {
-        Response generation = mget.get(0);
-        Optional<byte[]> bytes = Optional.ofNullable(mget.get(1)).map(Response::toBytes);
-        return new Stored(generation == null ? null : ascii(generation), bytes, remainingTtl);
+    /** The MGET of generation and value, and the value's remaining TTL when it was asked for. */
+    private record Replies(Response mget, Optional<Duration> remainingTtl) {
     }
 
     /** PTTL: milliseconds left; -1 no expiry (empty); -2 gone since the MGET (zero: nothing to keep). */
