@@ -138,6 +138,7 @@ public class InvalidationLink {
     /** The subscriber connection, subscribed (confirmation received); its client id. */
     private Uni<Long> subscribed(Attempt attempt) {
         return redis.connect()
+                .map(connection -> stillCurrent(attempt, connection))
                 .chain(connection -> {
                     attempt.subscriber = connection;
                     connection.handler(message -> received(attempt, message));
@@ -152,6 +153,7 @@ public class InvalidationLink {
 
     private Uni<Void> tracking(Attempt attempt, long subscriberId) {
         return redis.connect()
+                .map(connection -> stillCurrent(attempt, connection))
                 .chain(connection -> {
                     attempt.tracker = connection;
                     // RESP3 sends this connection a push when the redirect breaks: any push is a lost link
@@ -162,6 +164,15 @@ public class InvalidationLink {
                     prefixes.forEach(prefix -> on.arg("PREFIX").arg(prefix));
                     return connection.send(on).replaceWithVoid();
                 });
+    }
+
+    /** A connection that arrives for an attempt given up meanwhile is closed, not kept. */
+    private RedisConnection stillCurrent(Attempt attempt, RedisConnection connection) {
+        if (current.get() != attempt) {
+            connection.closeAndForget();
+            throw new IllegalStateException("the attempt was given up");
+        }
+        return connection;
     }
 
     /** A pub/sub message (RESP2) or push (RESP3) on the subscriber connection. */
