@@ -205,6 +205,30 @@ public class NearCacheLinkTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> nearCacheOfA.state() == NearCache.LinkState.UP);
     }
 
+    /**
+     * A link whose connections stay open but no longer deliver (here: Redis unreachable in time, as
+     * with a half-open connection) is found by its echo within two checks, then made again.
+     */
+    @Test
+    void aSilentlyStalledLinkIsFoundWithinTwoChecks() {
+        long user = TestData.user(1);
+        String token = Tokens.forUser(user, Roles.EFECTIVO);
+        getStats(token, user, null).statusCode(200);
+        await().atMost(Duration.ofSeconds(2))
+                .until(() -> "memory".equals(getStats(token, user, null).extract().path("_cache.source")));
+        Duration linkCheck = config.cache().l1().linkCheck();
+        try {
+            LocalServicesResource.redisProxy().delay(linkCheck.multipliedBy(3).toMillis());
+            long start = System.nanoTime();
+            await().atMost(linkCheck.multipliedBy(2).plusMillis(500)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> nearCacheOfA.state() == NearCache.LinkState.DOWN);
+            System.out.printf("stalled link found after %d ms%n", (System.nanoTime() - start) / 1_000_000);
+        } finally {
+            LocalServicesResource.redisProxy().restore();
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> nearCacheOfA.state() == NearCache.LinkState.UP);
+    }
+
     /** The tracking race: the change lands between Redis's reply and the put into the near cache. */
     @Test
     void anInvalidationWhileAReadIsInFlightKeepsItsValueOut() {
