@@ -17,7 +17,8 @@ import io.smallrye.mutiny.Uni;
  * The cache-aside pipeline, the only entry point services use. A small state machine:
  *
  * <pre>
- *   read ──▶ Hit ─────────────────────────────────────────▶ answer from Redis
+ *   near cache ──▶ current entry ─────────────────────────▶ answer from memory (no Redis round trip)
+ *   read ──▶ Hit ─────────────────────────────────────────▶ answer from Redis, kept in the near cache
  *        ├─▶ Miss | Stale | Corrupt ──▶ (coalesce) ──▶ tryLock
  *        │        Held ───▶ load ─▶ store under the generation read, releasing the lock
  *        │        Busy ───▶ poll for the holder's value ─▶ found: answer │ wait over: load ─▶ store
@@ -27,6 +28,9 @@ import io.smallrye.mutiny.Uni;
  *
  * Redis is an accelerator, never a dependency: a Redis failure becomes a (bounded) database read,
  * and a failed write-back is logged and counted but never fails the request ({@link CacheFailurePolicy}).
+ *
+ * <p>The near cache ({@link NearCache}) holds Redis hits while Redis tracking says nothing of the
+ * user changed; an invalidation through this instance reaches it before the invalidation is answered.
  *
  * <p>Stampede protection: concurrent misses of one value in this instance share one load
  * ({@link MissCoalescer}); across instances the first miss takes a short Redis lock and the others
@@ -44,14 +48,16 @@ public class CacheAside {
     private final Pause pause;
     private final DatabaseFallback fallback;
     private final MissCoalescer coalescer;
+    private final NearCache nearCache;
     private final Duration ttl;
     private final Duration lockTtl;
     private final Duration lockPoll;
     private final int lockPolls;
 
     CacheAside(CacheStore store, CacheKeys keys, CacheMetrics metrics, CacheEpoch epoch, Pause pause, DatabaseFallback fallback,
-            GadConfig config) {
+            GadConfig config, NearCache nearCache) {
         this.store = store;
+        this.nearCache = nearCache;
         this.fallback = fallback;
         this.keys = keys;
         this.metrics = metrics;
@@ -74,13 +80,40 @@ public class CacheAside {
      */
     public Uni<CachedJson> get(CacheKey key, Supplier<Uni<byte[]>> loader) {
         String valueKey = keys.valueKey(key);
-        return lookup(key, valueKey)
+        if (!nearCache.active()) {
+            return fromRedis(key, valueKey, Optional.empty(), loader);
+        }
+        return Uni.createFrom().deferred(() -> {
+            Optional<byte[]> near = nearCache.get(valueKey);
+            if (near.isPresent()) {
+                metrics.count(CacheOutcome.MEMORY_HIT);
+                CacheLog.info(CacheOutcome.MEMORY_HIT.logWord(), valueKey, key.userId());
+                return Uni.createFrom().item(new CachedJson(near.get(), new CacheInfo(CacheOutcome.MEMORY_HIT, valueKey)));
+            }
+            // before the Redis read: an invalidation arriving while it is in flight keeps its value out
+            return fromRedis(key, valueKey, Optional.of(nearCache.ticket(key.userId())), loader);
+        });
+    }
+
+    private Uni<CachedJson> fromRedis(CacheKey key, String valueKey, Optional<NearCache.Ticket> ticket,
+            Supplier<Uni<byte[]>> loader) {
+        return lookup(key, valueKey, ticket.isPresent())
                 .chain(lookup -> switch (lookup.outcome()) {
-                    case HIT -> Uni.createFrom().item(served(lookup, valueKey));
+                    case HIT -> Uni.createFrom().item(keptNear(ticket, valueKey, (Lookup.Hit) lookup));
                     case MISS, STALE, CORRUPT -> sharedLoad(key, valueKey, (Lookup.Storable) lookup, loader);
                     case UNAVAILABLE -> sharedFallback(key, valueKey, loader);
-                    case BYPASS -> throw new IllegalStateException("a lookup is never a bypass");
+                    case MEMORY_HIT, BYPASS -> throw new IllegalStateException("a Redis lookup is never " + lookup.outcome());
                 });
+    }
+
+    /**
+     * A Redis hit, kept in the near cache no longer than the value's remaining Redis TTL (the
+     * configured TTL bounds a value without one). A write-back is not kept: its own SET comes back
+     * as a tracking invalidation of the user, so the next Redis hit fills the near cache instead.
+     */
+    private CachedJson keptNear(Optional<NearCache.Ticket> ticket, String valueKey, Lookup.Hit hit) {
+        ticket.ifPresent(read -> nearCache.put(read, valueKey, hit.json(), hit.epoch(), hit.remainingTtl().orElse(ttl)));
+        return served(hit, valueKey);
     }
 
     /** Computes from {@code loader} without reading or writing the cache (counted as a bypass). */
@@ -102,6 +135,8 @@ public class CacheAside {
         long start = System.nanoTime();
         String generationKey = keys.generationKey(userId);
         return store.invalidateUser(userId)
+                // after Redis answered (or failed), before the caller is: read-your-writes in this instance
+                .onTermination().invoke(() -> nearCache.invalidateUser(userId))
                 .invoke(() -> {
                     metrics.operation("invalidate", start, true);
                     CacheLog.info("invalidate", generationKey, userId);
@@ -126,9 +161,9 @@ public class CacheAside {
                 .replaceWithVoid();
     }
 
-    private Uni<Lookup> lookup(CacheKey key, String valueKey) {
+    private Uni<Lookup> lookup(CacheKey key, String valueKey, boolean withRemainingTtl) {
         long start = System.nanoTime();
-        return store.read(key)
+        return store.read(key, withRemainingTtl)
                 .map(this::interpreted)
                 .invoke(() -> metrics.operation("read", start, true))
                 .onFailure().recoverWithItem(failure -> {
@@ -158,7 +193,7 @@ public class CacheAside {
         if (!value.generation().equals(stored.generation()) || value.epoch() < currentEpoch) {
             return new Lookup.Stale(stored.generation(), currentEpoch);
         }
-        return new Lookup.Hit(value.json());
+        return new Lookup.Hit(value.json(), value.epoch(), stored.remainingTtl());
     }
 
     private static CachedJson served(Lookup lookup, String valueKey) {
@@ -224,7 +259,7 @@ public class CacheAside {
         }
         String valueKey = keys.valueKey(key);
         return pause.of(lockPoll)
-                .chain(() -> store.read(key))
+                .chain(() -> store.read(key, false))
                 .map(this::interpreted)
                 .onFailure().recoverWithItem(Lookup.Unavailable::new)
                 .chain(lookup -> lookup.outcome() == CacheOutcome.HIT

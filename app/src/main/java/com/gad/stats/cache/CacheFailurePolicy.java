@@ -120,6 +120,13 @@ public class CacheFailurePolicy implements DatabaseFallback {
                 .map(Response.class::cast);
     }
 
+    /** Commands of a request pipelined in one round trip (one slot): the request deadline, under the breaker. */
+    @SuppressWarnings("unchecked")
+    public Uni<List<Response>> sendBatch(List<Request> commands) {
+        return guarded(redis, connection -> connection.batch(commands), requestDeadline)
+                .map(replies -> (List<Response>) replies);
+    }
+
     /** A Redis command of an admin endpoint: a longer deadline, under the same breaker. */
     public Uni<Response> sendAdmin(Request command) {
         return sendAdmin(redis, command);

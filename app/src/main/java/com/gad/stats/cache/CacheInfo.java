@@ -15,7 +15,10 @@ public record CacheInfo(CacheOutcome outcome, String key) {
     }
 
     public String source() {
-        return hit() ? "redis" : "database";
+        if (!hit()) {
+            return "database";
+        }
+        return outcome == CacheOutcome.MEMORY_HIT ? "memory" : "redis";
     }
 
     /**

@@ -1,5 +1,8 @@
 package com.gad.stats.cache;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.gad.stats.config.GadConfig;
@@ -42,6 +45,31 @@ public class CacheKeys {
 
     public String generationKey(long userId) {
         return prefix + "gen:" + FORMAT_VERSION + ":" + hashTag(userId);
+    }
+
+    /**
+     * Every key whose change must reach the near cache: the generations, and the values (so a value
+     * deleted by hand or by an admin endpoint is dropped too). Never the locks, which change on every miss.
+     */
+    public List<String> trackedPrefixes() {
+        List<String> prefixes = new ArrayList<>();
+        prefixes.add(prefix + "gen:");
+        CacheKey.KINDS.forEach(kind -> prefixes.add(prefix + kind + ":"));
+        return List.copyOf(prefixes);
+    }
+
+    /** The user whose hash tag {@code {u<id>}} a key carries; -1 when it carries none. */
+    public static long userOf(String key) {
+        int open = key.indexOf("{u");
+        int close = open < 0 ? -1 : key.indexOf('}', open);
+        if (close < open + 3) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(key, open + 2, close, 10);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static String hashTag(long userId) {

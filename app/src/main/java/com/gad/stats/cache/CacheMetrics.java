@@ -17,7 +17,8 @@ import io.micrometer.core.instrument.Timer;
 /**
  * Cache meters (Prometheus names):
  * <ul>
- * <li>{@code gad_cache_requests_total{result=hit|miss|stale|bypass|error}}: cache-aside outcomes;</li>
+ * <li>{@code gad_cache_requests_total{result=hit|miss|stale|bypass|error}}: cache-aside outcomes (a hit
+ * from the near cache is a hit; its own meters are {@code gad_cache_l1_*}, see {@link NearCache});</li>
  * <li>{@code gad_cache_corrupt_total}: unreadable values found (each also counted as a miss);</li>
  * <li>{@code gad_cache_operation_seconds{operation=read|write|invalidate,outcome=ok|error}}: Redis calls;</li>
  * <li>{@code gad_cache_invalidation_failures_total}: invalidations that could not reach Redis;</li>

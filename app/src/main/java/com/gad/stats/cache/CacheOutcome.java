@@ -8,6 +8,8 @@ package com.gad.stats.cache;
 public enum CacheOutcome {
     /** Served from Redis. */
     HIT("hit", null, "hit"),
+    /** Served from this process's near cache (NearCache), without a Redis round trip; counted as a hit. */
+    MEMORY_HIT("hit", null, "hit_memory"),
     /** Nothing cached: computed, then stored. */
     MISS("miss", "miss", "miss"),
     /** Cached under an older generation or epoch (invalidated): recomputed, then stored. */
@@ -45,6 +47,6 @@ public enum CacheOutcome {
     }
 
     public boolean servedFromCache() {
-        return this == HIT;
+        return this == HIT || this == MEMORY_HIT;
     }
 }

@@ -14,15 +14,19 @@ import io.smallrye.mutiny.Uni;
  */
 public interface CacheStore {
 
-    /** The user's generation at read time and the value's stored bytes, when there are any. */
-    record Stored(String generation, Optional<byte[]> bytes) {
+    /**
+     * The user's generation at read time and the value's stored bytes, when there are any, and the
+     * value's remaining TTL when it was asked for (empty: not asked, or the value never expires).
+     */
+    record Stored(String generation, Optional<byte[]> bytes, Optional<Duration> remainingTtl) {
     }
 
     /**
-     * Reads the user's generation and the value together. A user without a generation gets one
-     * first, so concurrent first readers agree on it and all of their write-backs are kept.
+     * Reads the user's generation and the value together (and the value's remaining TTL, in the same
+     * round trip, when {@code withRemainingTtl}). A user without a generation gets one first, so
+     * concurrent first readers agree on it and all of their write-backs are kept.
      */
-    Uni<Stored> read(CacheKey key);
+    Uni<Stored> read(CacheKey key, boolean withRemainingTtl);
 
     /** Takes the value's short cross-instance lock: {@link LockAttempt.Held} or {@link LockAttempt#BUSY}. */
     Uni<LockAttempt> tryLock(CacheKey key, Duration ttl);

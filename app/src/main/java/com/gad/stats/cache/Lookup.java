@@ -1,5 +1,8 @@
 package com.gad.stats.cache;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * What reading one value found: the first state of the pipeline. A {@link Storable} lookup knows
  * the user's generation, so the value computed next may be stored under it; a {@link Hit} is
@@ -20,7 +23,11 @@ public sealed interface Lookup {
         long epoch();
     }
 
-    record Hit(byte[] json) implements Lookup {
+    /**
+     * @param epoch        the epoch the value was computed under
+     * @param remainingTtl the value's remaining lifetime in Redis, when it was asked for
+     */
+    record Hit(byte[] json, long epoch, Optional<Duration> remainingTtl) implements Lookup {
         @Override
         public CacheOutcome outcome() {
             return CacheOutcome.HIT;

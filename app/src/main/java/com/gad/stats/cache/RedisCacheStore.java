@@ -2,6 +2,7 @@ package com.gad.stats.cache;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -85,17 +86,41 @@ public class RedisCacheStore implements CacheStore {
                                 failure.getClass().getSimpleName()));
     }
 
+    /**
+     * The remaining TTL is a PTTL pipelined with the MGET (same round trip) rather than an expiry
+     * written into the value: it is measured by Redis and applied to this process's monotonic clock
+     * from before the read, so no wall-clock skew between instances can stretch it, and it follows an
+     * operator's EXPIRE or PERSIST of the key.
+     */
     @Override
-    public Uni<Stored> read(CacheKey key) {
+    public Uni<Stored> read(CacheKey key, boolean withRemainingTtl) {
         String generationKey = keys.generationKey(key.userId());
-        return send(Request.cmd(Command.MGET).arg(generationKey).arg(keys.valueKey(key)))
-                .chain(reply -> {
-                    Optional<byte[]> bytes = Optional.ofNullable(reply.get(1)).map(Response::toBytes);
-                    Response generation = reply.get(0);
-                    return generation != null
-                            ? Uni.createFrom().item(new Stored(ascii(generation), bytes))
-                            : createdGeneration(generationKey).map(created -> new Stored(created, bytes));
-                });
+        String valueKey = keys.valueKey(key);
+        Request mget = Request.cmd(Command.MGET).arg(generationKey).arg(valueKey);
+        Uni<Replies> read = withRemainingTtl
+                ? policy.sendBatch(List.of(mget, Request.cmd(Command.PTTL).arg(valueKey)))
+                        .map(replies -> new Replies(replies.get(0), remainingTtl(replies.get(1))))
+                : send(mget).map(reply -> new Replies(reply, Optional.empty()));
+        return read.chain(replies -> {
+            Optional<byte[]> bytes = Optional.ofNullable(replies.mget().get(1)).map(Response::toBytes);
+            Response generation = replies.mget().get(0);
+            return generation != null
+                    ? Uni.createFrom().item(new Stored(ascii(generation), bytes, replies.remainingTtl()))
+                    : createdGeneration(generationKey).map(created -> new Stored(created, bytes, replies.remainingTtl()));
+        });
+    }
+
+    /** The MGET of generation and value, and the value's remaining TTL when it was asked for. */
+    private record Replies(Response mget, Optional<Duration> remainingTtl) {
+    }
+
+    /** PTTL: milliseconds left; -1 no expiry (empty); -2 gone since the MGET (zero: nothing to keep). */
+    private static Optional<Duration> remainingTtl(Response pttl) {
+        long millis = pttl.toLong();
+        if (millis == -1) {
+            return Optional.empty();
+        }
+        return Optional.of(Duration.ofMillis(Math.max(0, millis)));
     }
 
     private Uni<String> createdGeneration(String generationKey) {

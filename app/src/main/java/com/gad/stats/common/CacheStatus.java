@@ -12,7 +12,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
         description = "Where this answer came from")
 public record CacheStatus(
         @Schema(required = true, description = "True when served from the cache") boolean hit,
-        @Schema(required = true, enumeration = { "redis", "database" }) String source,
+        @Schema(required = true, enumeration = { "redis", "memory", "database" }, description = "redis or memory (the near cache) on a hit, database otherwise") String source,
         @Schema(enumeration = { "miss", "bypass", "stale", "cache_unavailable" },
                 description = "Why the database answered; absent on a hit") String reason,
         @Schema(description = "The cache key of this answer; absent when the answer is not cacheable") String key) {

@@ -71,6 +71,30 @@ public interface GadConfig {
 
         /** Optional precomputation of the most active users' statistics at start. */
         Warmup warmup();
+
+        /** The in-process near cache in front of Redis (docs/near-cache.md). */
+        L1 l1();
+    }
+
+    interface L1 {
+        /** Serve hits from this process's memory, invalidated by Redis tracking; off = every hit reads Redis. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Memory bound: the summed size of the cached JSON bodies, in bytes (least recently used go first). */
+        @WithDefault("33554432")
+        long maxBytes();
+
+        /**
+         * How often the invalidation link is checked (tracking still on, redirect intact, still the
+         * master). A check that fails or takes longer than this counts as a lost link.
+         */
+        @WithDefault("1s")
+        Duration linkCheck();
+
+        /** Wait between attempts to re-establish a lost invalidation link. */
+        @WithDefault("1s")
+        Duration reconnectDelay();
     }
 
     interface Fallback {

@@ -20,6 +20,8 @@ public class SeedEnvironmentNames extends RelocateConfigSourceInterceptor {
             "gad.cache.ttl", "CACHE_TTL",
             "gad.cache.redis-timeout", "CACHE_REDIS_TIMEOUT",
             "gad.cache.warmup.enabled", "CACHE_WARMUP_ENABLED",
+            "gad.cache.l1.enabled", "CACHE_L1_ENABLED",
+            "gad.cache.l1.max-bytes", "CACHE_L1_MAX_BYTES",
             "gad.auth.bootstrap-admin-email", "GAD_BOOTSTRAP_ADMIN_EMAIL",
             "gad.auth.bootstrap-admin-password", "GAD_BOOTSTRAP_ADMIN_PASSWORD");
 

@@ -1,11 +1,14 @@
 package com.gad.stats.health;
 
+import java.util.Locale;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 import com.gad.stats.cache.CacheFailurePolicy;
+import com.gad.stats.cache.NearCache;
 
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
@@ -21,9 +24,11 @@ import io.vertx.mutiny.redis.client.Request;
 public class RedisHealthCheck implements AsyncHealthCheck {
 
     private final CacheFailurePolicy policy;
+    private final NearCache nearCache;
 
-    RedisHealthCheck(CacheFailurePolicy policy) {
+    RedisHealthCheck(CacheFailurePolicy policy, NearCache nearCache) {
         this.policy = policy;
+        this.nearCache = nearCache;
     }
 
     @Override
@@ -35,6 +40,8 @@ public class RedisHealthCheck implements AsyncHealthCheck {
                         .up()
                         .withData("redis", state)
                         .withData("circuit", policy.breakerState())
+                        // down: its invalidation link is lost, so it is bypassed (docs/near-cache.md)
+                        .withData("near_cache", nearCache.state().name().toLowerCase(Locale.ROOT))
                         .withData("required", false)
                         .build());
     }

@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
@@ -44,9 +46,41 @@ class CacheAsideTest {
     final CacheMetrics metrics = new CacheMetrics(new SimpleMeterRegistry());
     final CacheEpoch epoch = new CacheEpoch();
     final AtomicInteger loads = new AtomicInteger();
+    /** The near cache's clock. */
+    final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    final SimpleMeterRegistry nearRegistry = new SimpleMeterRegistry();
+    final NearCache nearCache = nearCache(CONFIG.cache().l1().maxBytes());
+
+    NearCache nearCache(long maxBytes) {
+        GadConfig.L1 defaults = CONFIG.cache().l1();
+        GadConfig.L1 settings = new GadConfig.L1() {
+            @Override
+            public boolean enabled() {
+                return true;
+            }
+
+            @Override
+            public long maxBytes() {
+                return maxBytes;
+            }
+
+            @Override
+            public Duration linkCheck() {
+                return defaults.linkCheck();
+            }
+
+            @Override
+            public Duration reconnectDelay() {
+                return defaults.reconnectDelay();
+            }
+        };
+        NearCache near = new NearCache(settings, Optional.empty(), epoch, nearRegistry, nanos::get);
+        near.linkUp(); // as the invalidation link does once subscribed and tracking
+        return near;
+    }
 
     CacheAside pipeline(Pause pause) {
-        return new CacheAside(store, keys, metrics, epoch, pause, Supplier::get, CONFIG);
+        return new CacheAside(store, keys, metrics, epoch, pause, Supplier::get, CONFIG, nearCache);
     }
 
     final CacheAside cache = pipeline(VirtualPause.autoAdvancing());
@@ -253,5 +287,142 @@ class CacheAsideTest {
         answer(cache.invalidateAfterChange(List.of(1L, 2L, 2L), 2).replaceWith(CachedJson.class.cast(null)));
         UniAssertSubscriber<Void> direct = cache.invalidateUser(1L).subscribe().withSubscriber(UniAssertSubscriber.create());
         direct.assertFailedWith(IllegalStateException.class);
+    }
+
+    // --- near cache ------------------------------------------------------------------------
+
+    /** A miss, then a Redis hit (kept), then answers from memory without a Redis read. */
+    CachedJson servedFromMemory() {
+        assertEquals(CacheOutcome.MISS, get(cache).info().outcome());
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome());
+        int reads = store.reads.get();
+        CachedJson memory = get(cache);
+        assertEquals(CacheOutcome.MEMORY_HIT, memory.info().outcome());
+        assertEquals(reads, store.reads.get(), "no Redis read");
+        return memory;
+    }
+
+    @Test
+    void aRedisHitIsKeptAndThenServedFromMemory() {
+        CachedJson memory = servedFromMemory();
+        assertArrayEquals(JSON, memory.json());
+        assertEquals("{\"total\":7,\"_cache\":{\"hit\":true,\"source\":\"memory\",\"key\":\"gad:stats:v2:{u42}:d30\"}}",
+                new String(memory.body(), StandardCharsets.UTF_8));
+        assertEquals(2, metrics.total(CacheOutcome.HIT), "a memory hit is a hit of gad_cache_requests_total");
+        assertEquals(1.0, nearRegistry.get("gad.cache.l1.requests").tag("result", "hit").counter().count());
+        assertEquals(1, loads.get());
+    }
+
+    @Test
+    void anInvalidationThroughThisInstanceIsSeenBeforeItIsAnswered() {
+        servedFromMemory();
+        answer(cache.invalidateUser(KEY.userId()).replaceWith(CachedJson.class.cast(null)));
+        assertEquals(CacheOutcome.STALE, get(cache).info().outcome());
+    }
+
+    @Test
+    void aFailedInvalidationStillDropsTheLocalEntry() {
+        servedFromMemory();
+        store.invalidationsFail = true;
+        answer(cache.invalidateAfterChange(List.of(KEY.userId()), 1).replaceWith(CachedJson.class.cast(null)));
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome(), "from Redis, not from memory");
+    }
+
+    @Test
+    void anInvalidationFromRedisTrackingDropsEveryEntryOfTheUser() {
+        servedFromMemory();
+        nearCache.invalidatedByRedis(KEY.userId());
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome());
+        assertEquals(CacheOutcome.MEMORY_HIT, get(cache).info().outcome());
+        assertEquals(1.0, nearRegistry.get("gad.cache.l1.invalidations").tag("kind", "key").counter().count());
+    }
+
+    /**
+     * The tracking race: Redis answers a read, an invalidation of the user arrives before the
+     * answer is put into the near cache; the answer is served but never kept.
+     */
+    @Test
+    void anInvalidationArrivingWhileAReadIsInFlightKeepsItsValueOut() {
+        get(cache); // miss, stored in Redis
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        store.replyGate = gate;
+        UniAssertSubscriber<CachedJson> inFlight = cache.get(KEY, loader(JSON)).subscribe().withSubscriber(UniAssertSubscriber.create());
+        inFlight.assertNotTerminated(); // Redis has answered; the answer waits before the near cache
+        nearCache.invalidatedByRedis(KEY.userId());
+        store.replyGate = null;
+        gate.complete(null);
+        assertEquals(CacheOutcome.HIT, inFlight.assertCompleted().getItem().info().outcome());
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome(), "the raced value was not kept");
+        assertEquals(CacheOutcome.MEMORY_HIT, get(cache).info().outcome(), "a read after the invalidation is");
+    }
+
+    @Test
+    void aLostLinkFlushesAndBypassesUntilItIsBack() {
+        servedFromMemory();
+        nearCache.linkLost();
+        assertEquals(0, nearCache.size(), "flushed");
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome());
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome(), "bypassed: nothing kept while the link is down");
+        assertEquals(NearCache.LinkState.DOWN, nearCache.state());
+        assertEquals(1.0, nearRegistry.get("gad.cache.l1.flushes").counter().count());
+        assertEquals(0.0, nearRegistry.get("gad.cache.l1.link.state").gauge().value());
+
+        nearCache.linkUp();
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome());
+        assertEquals(CacheOutcome.MEMORY_HIT, get(cache).info().outcome());
+    }
+
+    @Test
+    void aReadStartedBeforeALinkLossIsNotKeptAfterTheLinkIsBack() {
+        get(cache);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        store.replyGate = gate;
+        UniAssertSubscriber<CachedJson> inFlight = cache.get(KEY, loader(JSON)).subscribe().withSubscriber(UniAssertSubscriber.create());
+        nearCache.linkLost();
+        nearCache.linkUp();
+        store.replyGate = null;
+        gate.complete(null);
+        inFlight.assertCompleted();
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome(), "not kept: invalidations may have been lost meanwhile");
+    }
+
+    @Test
+    void anEntryNeverOutlivesTheRedisValuesRemainingTtl() {
+        get(cache);
+        store.remainingTtls.put(KEY, Duration.ofSeconds(2)); // PTTL of the value when the next read runs
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome());
+        nanos.addAndGet(Duration.ofMillis(1999).toNanos());
+        assertEquals(CacheOutcome.MEMORY_HIT, get(cache).info().outcome());
+        nanos.addAndGet(Duration.ofMillis(1).toNanos());
+        assertEquals(CacheOutcome.HIT, get(cache).info().outcome(), "expired with the Redis value");
+    }
+
+    @Test
+    void anEpochAdvanceIsSeenByTheNearCache() {
+        servedFromMemory();
+        epoch.advanceTo(1);
+        assertEquals(CacheOutcome.STALE, get(cache).info().outcome());
+    }
+
+    @Test
+    void aSmallWeightBoundEvicts() {
+        NearCache small = nearCache(2_000);
+        CacheAside pipeline = new CacheAside(store, keys, metrics, epoch, VirtualPause.autoAdvancing(), Supplier::get, CONFIG, small);
+        byte[] body = ("{\"pad\":\"" + "x".repeat(300) + "\"}").getBytes(StandardCharsets.UTF_8);
+        for (int days = 1; days <= 20; days++) {
+            CacheKey key = CacheKey.stats(7, days);
+            answer(pipeline.get(key, loader(body))); // miss
+            answer(pipeline.get(key, loader(body))); // Redis hit, kept
+        }
+        long entries = small.size();
+        assertTrue(entries > 0 && entries <= 2_000 / 300, "entries held: " + entries);
+        assertTrue(nearRegistry.get("gad.cache.l1.evictions").tag("cause", "size").counter().count() > 0);
+    }
+
+    @Test
+    void offOnClusterOrWhenSwitchedOff() {
+        assertTrue(NearCache.offReason(CONFIG.cache().l1(), "standalone").isEmpty());
+        assertTrue(NearCache.offReason(CONFIG.cache().l1(), "sentinel").isEmpty());
+        assertTrue(NearCache.offReason(CONFIG.cache().l1(), "cluster").isPresent());
     }
 }

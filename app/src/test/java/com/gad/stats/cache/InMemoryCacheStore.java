@@ -3,6 +3,7 @@ package com.gad.stats.cache;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,6 +20,8 @@ final class InMemoryCacheStore implements CacheStore {
     final Map<Long, String> generations = new ConcurrentHashMap<>();
     final Map<CacheKey, byte[]> values = new ConcurrentHashMap<>();
     final Map<CacheKey, String> locks = new ConcurrentHashMap<>();
+    /** What PTTL would answer for a value: the TTL it was stored with, unless a test sets it. */
+    final Map<CacheKey, Duration> remainingTtls = new ConcurrentHashMap<>();
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger stores = new AtomicInteger();
     private final AtomicLong tokens = new AtomicLong();
@@ -27,15 +30,22 @@ final class InMemoryCacheStore implements CacheStore {
     volatile boolean locksFail;
     volatile boolean storesFail;
     volatile boolean invalidationsFail;
+    /** When set, a read's reply (taken at once) reaches the pipeline only when this completes. */
+    volatile CompletableFuture<Void> replyGate;
 
     @Override
-    public Uni<Stored> read(CacheKey key) {
+    public Uni<Stored> read(CacheKey key, boolean withRemainingTtl) {
         reads.incrementAndGet();
         if (readsFail) {
             return unreachable();
         }
         String generation = generations.computeIfAbsent(key.userId(), user -> freshToken());
-        return Uni.createFrom().item(new Stored(generation, Optional.ofNullable(values.get(key))));
+        Optional<Duration> ttl = withRemainingTtl ? Optional.ofNullable(remainingTtls.get(key)) : Optional.empty();
+        Stored stored = new Stored(generation, Optional.ofNullable(values.get(key)), ttl);
+        CompletableFuture<Void> gate = replyGate;
+        return gate == null
+                ? Uni.createFrom().item(stored)
+                : Uni.createFrom().completionStage(gate).replaceWith(stored);
     }
 
     @Override
@@ -62,6 +72,7 @@ final class InMemoryCacheStore implements CacheStore {
         boolean current = generation.equals(generations.get(key.userId()));
         if (current) {
             values.put(key, bytes);
+            remainingTtls.put(key, ttl);
             stores.incrementAndGet();
         }
         lock.ifPresent(held -> locks.remove(key, held.token()));

@@ -59,6 +59,8 @@ abstract class TopologyCacheContract {
     @Inject
     GadConfig config;
     @Inject
+    NearCache nearCache;
+    @Inject
     StatsWarmUp warmUp;
 
     /** host:port of every master the admin endpoints must reach. */
@@ -107,15 +109,15 @@ abstract class TopologyCacheContract {
 
     @Test
     void twoInstancesRunAtMostTwoAggregationsForOneColdKey() {
-        CacheAside instanceA = new CacheAside(store, keys, metrics, epoch, pause, fallback, config);
-        CacheAside instanceB = new CacheAside(store, keys, metrics, epoch, pause, fallback, config);
+        CacheAside instanceA = new CacheAside(store, keys, metrics, epoch, pause, fallback, config, nearCache);
+        CacheAside instanceB = new CacheAside(store, keys, metrics, epoch, pause, fallback, config, nearCache);
         CacheKey key = CacheKey.stats(900_000_000L + ThreadLocalRandom.current().nextInt(1_000_000), 30);
         AtomicInteger aggregations = new AtomicInteger();
         byte[] json = "{\"total\":7}".getBytes(StandardCharsets.UTF_8);
         // the Redis connections are open, as in a running service (on Cluster: to every node)
         List<Uni<CacheStore.Stored>> warmUp = new ArrayList<>();
         for (int i = 0; i < 32; i++) {
-            warmUp.add(store.read(CacheKey.stats(key.userId() + 1, i + 1)));
+            warmUp.add(store.read(CacheKey.stats(key.userId() + 1, i + 1), false));
         }
         Uni.join().all(warmUp).andCollectFailures().await().atMost(Duration.ofSeconds(30));
 
@@ -174,7 +176,7 @@ abstract class TopologyCacheContract {
             RedisProbe.call("SET", keys.generationKey(user), generation);
             RedisProbe.call("SET", keys.valueKey(key), value, "EX", "60");
 
-            CacheStore.Stored stored = store.read(key).await().atMost(Duration.ofSeconds(5));
+            CacheStore.Stored stored = store.read(key, false).await().atMost(Duration.ofSeconds(5));
 
             assertEquals(generation, stored.generation(), "generation of user " + user);
             assertArrayEquals(value, stored.bytes().orElseThrow(), "value of user " + user);

@@ -49,6 +49,8 @@ class SeedEnvironmentNamesTest {
         assertEquals(Duration.ofSeconds(300), config.cache().ttl());
         assertEquals(Duration.ofMillis(50), config.cache().redisTimeout());
         assertFalse(config.cache().warmup().enabled());
+        assertTrue(config.cache().l1().enabled());
+        assertEquals(32L * 1024 * 1024, config.cache().l1().maxBytes());
         assertEquals(Optional.empty(), config.auth().bootstrapAdminEmail());
         assertEquals(Optional.empty(), config.auth().bootstrapAdminPassword());
         assertEquals(5, config.auth().login().maxFailures());
@@ -61,6 +63,8 @@ class SeedEnvironmentNamesTest {
                 "CACHE_TTL", "120s",
                 "CACHE_REDIS_TIMEOUT", "80ms",
                 "CACHE_WARMUP_ENABLED", "true",
+                "CACHE_L1_ENABLED", "false",
+                "CACHE_L1_MAX_BYTES", "1048576",
                 "GAD_BOOTSTRAP_ADMIN_EMAIL", "admin@example.org",
                 "GAD_BOOTSTRAP_ADMIN_PASSWORD", "secret-Passw0rd"), Map.of());
 
@@ -68,6 +72,8 @@ class SeedEnvironmentNamesTest {
         assertEquals(Duration.ofSeconds(120), config.cache().ttl());
         assertEquals(Duration.ofMillis(80), config.cache().redisTimeout());
         assertTrue(config.cache().warmup().enabled());
+        assertFalse(config.cache().l1().enabled());
+        assertEquals(1048576L, config.cache().l1().maxBytes());
         assertEquals(Optional.of("admin@example.org"), config.auth().bootstrapAdminEmail());
         assertEquals(Optional.of("secret-Passw0rd"), config.auth().bootstrapAdminPassword());
     }

@@ -1,6 +1,7 @@
 package com.gad.stats.docs;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
@@ -54,11 +55,13 @@ public class DocumentedAnswersTest {
 
         Response miss = as(self).get("/api/v1/stats/user/" + user + "?days=7");
         Response hit = as(self).get("/api/v1/stats/user/" + user + "?days=7");
+        Response memoryHit = await().atMost(Duration.ofSeconds(2))
+                .until(() -> as(self).get("/api/v1/stats/user/" + user + "?days=7"), answer -> "memory".equals(answer.path("_cache.source")));
         Response bypass = as(self).get("/api/v1/stats/user/" + user + "?use_cache=false");
         assertEquals("miss", miss.path("_cache.reason"));
         assertEquals(true, hit.path("_cache.hit"));
         assertEquals("bypass", bypass.path("_cache.reason"));
-        for (Response answer : new Response[] { miss, hit, bypass, as(admin).get("/api/v1/stats/user/987654321"),
+        for (Response answer : new Response[] { miss, hit, memoryHit, bypass, as(admin).get("/api/v1/stats/user/987654321"),
                 as(self).get("/api/v1/stats/user/" + (user + 1)), as(self).get("/api/v1/stats/user/" + user + "?days=0"),
                 given().get("/api/v1/stats/user/" + user) }) {
             doc.assertDocuments("GET", STATS, answer);

@@ -5,6 +5,7 @@ import static com.gad.stats.support.Api.getStats;
 import static com.gad.stats.support.Api.metric;
 import static com.gad.stats.support.Api.statsKey;
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
@@ -68,6 +69,14 @@ public class StatsResourceTest {
                 .body("_cache.source", is("redis"))
                 .body("_cache.reason", nullValue())
                 .body("_cache.key", is(statsKey(user, 30)));
+
+        // kept by the near cache: from memory from now on, same body
+        await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> getStats(token, user, null)
+                .statusCode(200)
+                .body("total", is(1))
+                .body("_cache.hit", is(true))
+                .body("_cache.source", is("memory"))
+                .body("_cache.key", is(statsKey(user, 30))));
     }
 
     @Test

@@ -9,6 +9,7 @@ import com.gad.stats.cache.CacheFailurePolicy;
 import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.cache.CacheMetrics;
 import com.gad.stats.cache.CacheOutcome;
+import com.gad.stats.cache.NearCache;
 import com.gad.stats.cache.admin.RedisMasters.Master;
 
 import io.quarkus.logging.Log;
@@ -22,7 +23,9 @@ import io.vertx.mutiny.redis.client.Response;
  * standalone and Sentinel, each of them on Cluster). Never KEYS, never FLUSHDB: SCAN walks each
  * master's keyspace in batches (each a short Redis step, so other clients keep being served between
  * them) and UNLINK frees memory off Redis's main thread. A batch is unlinked as one pipeline of
- * single-key UNLINKs: on Cluster a multi-key UNLINK fails unless all its keys share a slot.
+ * single-key UNLINKs: on Cluster a multi-key UNLINK fails unless all its keys share a slot. This
+ * instance's near cache is cleared before an answer; the others' hear of the deletions through
+ * Redis tracking.
  */
 @ApplicationScoped
 public class CacheAdminService {
@@ -34,9 +37,11 @@ public class CacheAdminService {
     private final RedisMasters masters;
     private final CacheKeys keys;
     private final CacheMetrics metrics;
+    private final NearCache nearCache;
 
-    CacheAdminService(CacheFailurePolicy policy, RedisMasters masters, CacheKeys keys, CacheMetrics metrics) {
+    CacheAdminService(CacheFailurePolicy policy, RedisMasters masters, CacheKeys keys, CacheMetrics metrics, NearCache nearCache) {
         this.policy = policy;
+        this.nearCache = nearCache;
         this.masters = masters;
         this.keys = keys;
         this.metrics = metrics;
@@ -58,6 +63,7 @@ public class CacheAdminService {
         String key = keys.prefix() + KeyArguments.key(relativeKey);
         return policy.sendAdmin(Request.cmd(Command.UNLINK).arg(key))
                 .map(Response::toLong)
+                .onTermination().invoke(nearCache::clear)
                 .invoke(n -> Log.infof("cache admin: unlinked key %s (%d)", key, n));
     }
 
@@ -65,6 +71,7 @@ public class CacheAdminService {
     public Uni<Long> invalidatePattern(String relativePattern) {
         String pattern = KeyArguments.escapeGlob(keys.prefix()) + KeyArguments.pattern(relativePattern);
         return unlinkEverywhere(pattern)
+                .onTermination().invoke(nearCache::clear)
                 .invoke(n -> Log.infof("cache admin: unlinked %d keys matching %s", n, pattern));
     }
 
@@ -73,6 +80,7 @@ public class CacheAdminService {
         String pattern = KeyArguments.escapeGlob(keys.prefix()) + "*";
         long start = System.nanoTime();
         return unlinkEverywhere(pattern)
+                .onTermination().invoke(nearCache::clear)
                 .invoke(n -> Log.infof("cache admin: cleared %d keys under %s in %d ms", n, keys.prefix(),
                         (System.nanoTime() - start) / 1_000_000));
     }
