@@ -92,25 +92,30 @@ public class AdmissionControl {
      */
     void sweep(@Observes StartupEvent event, Vertx vertx) {
         long interval = Math.min(100, Math.max(10, maxQueueWaitNanos / 2_000_000));
-        vertx.setPeriodic(interval, id -> {
-            List<RoutingContext> gone;
+        vertx.setPeriodic(interval, id -> sweepOnce());
+    }
+
+    void sweepOnce() {
+        List<RoutingContext> held;
+        synchronized (this) {
+            held = List.copyOf(admitted);
+        }
+        // Asked outside this monitor: a response's state is guarded by its connection's monitor, and
+        // with several event loops a response ending on another loop holds that one while its end
+        // handler waits for this one (released): asking under both would deadlock the two loops.
+        held.stream().filter(r -> r.response().ended() || r.response().closed()).forEach(this::released);
+        while (true) {
+            Waiting expired;
             synchronized (this) {
-                gone = admitted.stream().filter(r -> r.response().ended() || r.response().closed()).toList();
-            }
-            gone.forEach(this::released);
-            while (true) {
-                Waiting expired;
-                synchronized (this) {
-                    Waiting oldest = queue.peekFirst();
-                    if (oldest == null || System.nanoTime() - oldest.sinceNanos() <= maxQueueWaitNanos) {
-                        return;
-                    }
-                    expired = queue.pollFirst();
+                Waiting oldest = queue.peekFirst();
+                if (oldest == null || System.nanoTime() - oldest.sinceNanos() <= maxQueueWaitNanos) {
+                    return;
                 }
-                shedQueueWait.increment();
-                expired.loop().runOnContext(v -> refuse(expired.request()));
+                expired = queue.pollFirst();
             }
-        });
+            shedQueueWait.increment();
+            expired.loop().runOnContext(v -> refuse(expired.request()));
+        }
     }
 
     void admit(RoutingContext request) {
