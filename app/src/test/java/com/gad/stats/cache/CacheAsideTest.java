@@ -19,10 +19,9 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 import com.gad.stats.config.GadConfig;
+import com.gad.stats.config.ProductionDefaults;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
 
@@ -32,12 +31,7 @@ import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
  */
 class CacheAsideTest {
 
-    /** The production defaults, read as Quarkus reads them (its Duration syntax: "50ms", "5s"). */
-    static final GadConfig CONFIG = new SmallRyeConfigBuilder()
-            .withConverter(Duration.class, 100, new DurationConverter())
-            .withMapping(GadConfig.class)
-            .build()
-            .getConfigMapping(GadConfig.class);
+    static final GadConfig CONFIG = ProductionDefaults.CONFIG;
     static final byte[] JSON = "{\"total\":7}".getBytes(StandardCharsets.UTF_8);
     static final CacheKey KEY = CacheKey.stats(42, 30);
 

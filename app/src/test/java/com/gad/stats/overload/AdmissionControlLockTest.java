@@ -6,16 +6,13 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
-import com.gad.stats.config.GadConfig;
+import com.gad.stats.config.ProductionDefaults;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
@@ -26,16 +23,10 @@ import io.vertx.ext.web.RoutingContext;
  */
 class AdmissionControlLockTest {
 
-    static final GadConfig CONFIG = new SmallRyeConfigBuilder()
-            .withConverter(Duration.class, 100, new DurationConverter())
-            .withMapping(GadConfig.class)
-            .build()
-            .getConfigMapping(GadConfig.class);
-
     @Test
     void theSweepAsksResponsesNothingWhileHoldingItsMonitor() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        AdmissionControl control = new AdmissionControl(CONFIG, registry);
+        AdmissionControl control = new AdmissionControl(ProductionDefaults.CONFIG, registry);
         AtomicInteger asked = new AtomicInteger();
         HttpServerResponse response = mock(HttpServerResponse.class);
         when(response.ended()).thenAnswer(call -> {
