@@ -106,6 +106,11 @@ public class MetricsExpositionTest {
             assertTrue(text.contains("gad_cache_requests_total{result=\"" + result + "\""), "result=" + result);
         }
         assertTrue(text.contains("client_name=\"<default>\""), "Vert.x client tags are snake_case");
+        // the failure series exist before any failure, so rate() over them has data from the start
+        for (String operation : new String[] { "read", "write", "invalidate" }) {
+            assertTrue(text.matches("(?s).*gad_cache_operation_seconds_count\\{[^}]*operation=\"" + operation
+                    + "\"[^}]*outcome=\"error\".*"), "operation=" + operation + ", outcome=error");
+        }
     }
 
     @Test
