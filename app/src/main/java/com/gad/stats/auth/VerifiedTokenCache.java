@@ -2,7 +2,7 @@ package com.gad.stats.auth;
 
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import javax.crypto.SecretKey;
 
@@ -13,6 +13,10 @@ import jakarta.enterprise.inject.Any;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 
 import com.gad.stats.config.GadConfig;
 
@@ -29,16 +33,18 @@ import io.smallrye.jwt.auth.principal.ParseException;
  * very bytes that smallrye-jwt verified (signature, issuer, algorithm, required claims). Time is the
  * only thing that changes a verified token's validity, so every hit re-checks {@code exp} (without
  * the verifier's clock-skew allowance: a cached token is never accepted longer than the verifier
- * would). Failed verifications are never cached. Bounded: at {@code gad.auth.verified-token-cache-size}
- * entries the expired ones are dropped, and if that is not enough, all of them; 0 disables the cache.
+ * would). Failed verifications are never cached.
+ *
+ * <p>Bounded by {@code gad.auth.verified-token-cache-size} entries (0 disables it) in a Caffeine
+ * cache, whose admission policy keeps the tokens in frequent use when more tokens than that are
+ * active; each entry is a {@link CompactJwt}, about 1 KB with its key.
  */
 @Decorator
 @Priority(10)
 public class VerifiedTokenCache implements JWTParser {
 
     private final JWTParser delegate;
-    private final int maxEntries;
-    private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+    private final Cache<String, Verified> verified;
 
     /** {@code exp} is kept beside the token: reading it from the claims costs a lookup and a conversion. */
     private record Verified(JsonWebToken jwt, long exp) {
@@ -51,34 +57,51 @@ public class VerifiedTokenCache implements JWTParser {
 
     VerifiedTokenCache(JWTParser delegate, int maxEntries) {
         this.delegate = delegate;
-        this.maxEntries = maxEntries;
+        this.verified = maxEntries <= 0 ? null
+                : Caffeine.newBuilder()
+                        .maximumSize(maxEntries)
+                        .expireAfter(new UntilTokenExpiry())
+                        .executor(Runnable::run) // maintenance is small and amortized: no hop to another pool
+                        .build();
     }
 
     @Override
     public JsonWebToken parse(String token) throws ParseException {
-        if (maxEntries <= 0 || token == null) {
+        if (verified == null || token == null) {
             return delegate.parse(token);
         }
         long now = System.currentTimeMillis() / 1000;
-        Verified cached = verified.get(token);
-        if (cached != null) {
-            if (now < cached.exp()) {
-                return cached.jwt();
-            }
-            verified.remove(token, cached);
+        Verified cached = verified.getIfPresent(token);
+        if (cached != null && now < cached.exp()) {
+            return cached.jwt();
         }
         JsonWebToken jwt = delegate.parse(token);
         long exp = jwt.getExpirationTime();
-        if (now < exp) {
-            if (verified.size() >= maxEntries) {
-                verified.values().removeIf(entry -> now >= entry.exp());
-                if (verified.size() >= maxEntries) {
-                    verified.clear();
-                }
-            }
-            verified.put(token, new Verified(jwt, exp));
+        if (now >= exp) {
+            return jwt;
         }
-        return jwt;
+        CompactJwt compact = CompactJwt.of(token, jwt);
+        verified.put(token, new Verified(compact, exp));
+        return compact;
+    }
+
+    /** An entry leaves the cache when its token expires: memory of expired tokens is not kept. */
+    private static final class UntilTokenExpiry implements Expiry<String, Verified> {
+        @Override
+        public long expireAfterCreate(String token, Verified entry, long currentTime) {
+            long seconds = entry.exp() - System.currentTimeMillis() / 1000;
+            return TimeUnit.SECONDS.toNanos(Math.max(seconds, 0));
+        }
+
+        @Override
+        public long expireAfterUpdate(String token, Verified entry, long currentTime, long currentDuration) {
+            return expireAfterCreate(token, entry, currentTime);
+        }
+
+        @Override
+        public long expireAfterRead(String token, Verified entry, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
     }
 
     // Everything else is passed through unchanged.

@@ -3,15 +3,20 @@ package com.gad.stats.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jose4j.jwt.JwtClaims;
 import org.junit.jupiter.api.Test;
 
+import io.smallrye.jwt.auth.principal.DefaultJWTCallerPrincipal;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
 
@@ -65,15 +70,50 @@ class VerifiedTokenCacheTest {
     @Test
     void theCacheIsBoundedAndCanBeTurnedOff() throws ParseException {
         VerifiedTokenCache bounded = new VerifiedTokenCache(verifier, 2);
-        for (String t : new String[] { "a", "b", "c", "a" }) {
-            expiry.put(t, now() + 600);
-            bounded.parse(t);
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 10; i++) {
+                expiry.put("t" + i, now() + 600);
+                bounded.parse("t" + i);
+            }
         }
-        assertEquals(2, verifications.get("a")); // dropped when "c" overflowed the bound
+        int total = verifications.values().stream().mapToInt(Integer::intValue).sum();
+        assertTrue(total >= 18, "at most 2 of 10 tokens kept, but only " + total + " verifications in 20 reads");
         VerifiedTokenCache off = new VerifiedTokenCache(verifier, 0);
-        off.parse("b");
-        off.parse("b");
-        assertEquals(3, verifications.get("b"));
+        expiry.put("u", now() + 600);
+        off.parse("u");
+        off.parse("u");
+        assertEquals(2, verifications.get("u"));
+    }
+
+    @Test
+    void theRememberedTokenAnswersEveryClaimAsTheParsedOne() throws Exception {
+        long exp = now() + 600;
+        String raw = "header.payload.signature";
+        JwtClaims claims = JwtClaims.parse("{\"iss\":\"gad-stats\",\"sub\":\"42\",\"upn\":\"ana@gad.test\","
+                + "\"groups\":[\"supervisor\",\"efectivo\"],\"aud\":[\"b\",\"a\"],\"iat\":" + (exp - 3600)
+                + ",\"exp\":" + exp + ",\"jti\":\"j-1\",\"team\":{\"id\":7},\"zone\":\"norte\"}");
+        JsonWebToken parsed = new DefaultJWTCallerPrincipal(raw, "JWT", claims);
+        expiry.put(raw, exp);
+        JWTParser returnsParsed = new VerifiedTokenCache(verifier, 0) {
+            @Override
+            public JsonWebToken parse(String token) {
+                return parsed;
+            }
+        };
+        JsonWebToken remembered = new VerifiedTokenCache(returnsParsed, 100).parse(raw);
+
+        assertEquals(parsed.getClaimNames(), remembered.getClaimNames());
+        Set<String> asked = new HashSet<>(parsed.getClaimNames());
+        asked.addAll(Set.of("nbf", "auth_time", "updated_at", "email", "preferred_username", "absent"));
+        for (String name : asked) {
+            assertEquals((Object) parsed.getClaim(name), remembered.getClaim(name), name);
+        }
+        assertEquals(parsed.getName(), remembered.getName());
+        assertEquals(parsed.getGroups(), remembered.getGroups());
+        assertEquals(List.copyOf(parsed.getAudience()), List.copyOf(remembered.getAudience())); // order kept
+        assertEquals(raw, remembered.getRawToken());
+        remembered.getGroups().add("admin"); // a caller's copy, as smallrye-jwt hands out
+        assertEquals(Set.of("supervisor", "efectivo"), remembered.getGroups());
     }
 
     private static long now() {

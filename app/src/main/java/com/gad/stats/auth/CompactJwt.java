@@ -1,0 +1,81 @@
+package com.gad.stats.auth;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.eclipse.microprofile.jwt.Claims;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import io.smallrye.jwt.auth.principal.JWTCallerPrincipal;
+
+/**
+ * A verified token as {@link VerifiedTokenCache} keeps it: the claim values alone, in one immutable
+ * map, with the raw token shared with the cache key.
+ *
+ * <p>The parsed token smallrye-jwt returns keeps the claims twice (jose4j's map and its JSON text)
+ * in about 2.3 KB per token; thousands of remembered tokens then took a third of a 64 MiB heap and
+ * made full collections under load. This copy answers every claim exactly as the parsed token does
+ * (same values, same fresh mutable sets for {@code groups} and {@code aud}, 0 for an absent
+ * NumericDate claim) in a fraction of the memory.
+ */
+final class CompactJwt extends JWTCallerPrincipal {
+
+    private static final Set<String> NUMERIC_DATES = Set.of(Claims.exp.name(), Claims.iat.name(),
+            Claims.auth_time.name(), Claims.nbf.name(), Claims.updated_at.name());
+
+    private final Map<String, Object> claims;
+
+    private CompactJwt(String rawToken, Map<String, Object> claims) {
+        super(rawToken, "JWT");
+        this.claims = claims;
+    }
+
+    /** The same claims as {@code verified}, whose text is {@code rawToken}. */
+    static CompactJwt of(String rawToken, JsonWebToken verified) {
+        Map<String, Object> values = new HashMap<>();
+        for (String name : verified.getClaimNames()) {
+            if (Claims.raw_token.name().equals(name)) {
+                continue; // the raw token is kept once, by the superclass
+            }
+            Object value = verified.getClaim(name);
+            if (value instanceof Set<?> set) {
+                // groups, aud: kept in their order, handed out as a fresh set on every read as smallrye-jwt does
+                value = new StoredSet(set.stream().map(CompactJwt::shared).toList());
+            }
+            if (value != null) {
+                values.put(name.intern(), value); // claim names repeat in every token: one copy
+            }
+        }
+        return new CompactJwt(rawToken, Map.copyOf(values));
+    }
+
+    @Override
+    protected Collection<String> doGetClaimNames() {
+        return claims.keySet();
+    }
+
+    @Override
+    protected Object getClaimValue(String claimName) {
+        Object value = claims.get(claimName);
+        if (value == null && NUMERIC_DATES.contains(claimName)) {
+            return 0L;
+        }
+        if (value instanceof StoredSet set) {
+            return Claims.aud.name().equals(claimName) ? new LinkedHashSet<>(set.members()) : new HashSet<>(set.members());
+        }
+        return value;
+    }
+
+    /** Role names and audiences repeat across tokens: one copy of each string. */
+    private static Object shared(Object member) {
+        return member instanceof String s ? s.intern() : member;
+    }
+
+    private record StoredSet(List<Object> members) {
+    }
+}
