@@ -14,54 +14,57 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import io.smallrye.jwt.auth.principal.JWTCallerPrincipal;
 
 /**
- * A verified token as {@link VerifiedTokenCache} keeps it: the claim values alone, in one immutable
- * map, with the raw token shared with the cache key.
+ * A verified token as {@link VerifiedTokenCache} hands it out: the request's token text and the
+ * claims remembered for it ({@link VerifiedClaims}, shared by every request that presents the token).
  *
  * <p>The parsed token smallrye-jwt returns keeps the claims twice (jose4j's map and its JSON text)
- * in about 2.3 KB per token; thousands of remembered tokens then took a third of a 64 MiB heap and
- * made full collections under load. This copy answers every claim exactly as the parsed token does
- * (same values, same fresh mutable sets for {@code groups} and {@code aud}, 0 for an absent
- * NumericDate claim) in a fraction of the memory.
+ * plus the token text, about 2.3 KB per token; ten thousand remembered tokens took a third of a
+ * 64 MiB heap and made full collections under load. This one answers every claim exactly as the
+ * parsed token does (same values, same fresh mutable sets for {@code groups} and {@code aud}, 0 for
+ * an absent NumericDate claim).
  */
 final class CompactJwt extends JWTCallerPrincipal {
 
     private static final Set<String> NUMERIC_DATES = Set.of(Claims.exp.name(), Claims.iat.name(),
             Claims.auth_time.name(), Claims.nbf.name(), Claims.updated_at.name());
 
-    private final Map<String, Object> claims;
+    private final VerifiedClaims claims;
 
-    private CompactJwt(String rawToken, Map<String, Object> claims) {
+    CompactJwt(String rawToken, VerifiedClaims claims) {
         super(rawToken, "JWT");
         this.claims = claims;
     }
 
-    /** The same claims as {@code verified}, whose text is {@code rawToken}. */
-    static CompactJwt of(String rawToken, JsonWebToken verified) {
-        Map<String, Object> values = new HashMap<>();
-        for (String name : verified.getClaimNames()) {
-            if (Claims.raw_token.name().equals(name)) {
-                continue; // the raw token is kept once, by the superclass
+    /** The claim values of one verified token, without its text: what the cache keeps. */
+    record VerifiedClaims(Map<String, Object> values, long exp) {
+
+        static VerifiedClaims of(JsonWebToken verified) {
+            Map<String, Object> values = new HashMap<>();
+            for (String name : verified.getClaimNames()) {
+                if (Claims.raw_token.name().equals(name)) {
+                    continue; // the text comes with each request
+                }
+                Object value = verified.getClaim(name);
+                if (value instanceof Set<?> set) {
+                    // groups, aud: kept in their order, handed out as a fresh set on every read as smallrye-jwt does
+                    value = new StoredSet(set.stream().map(CompactJwt::shared).toList());
+                }
+                if (value != null) {
+                    values.put(name.intern(), value); // claim names repeat in every token: one copy
+                }
             }
-            Object value = verified.getClaim(name);
-            if (value instanceof Set<?> set) {
-                // groups, aud: kept in their order, handed out as a fresh set on every read as smallrye-jwt does
-                value = new StoredSet(set.stream().map(CompactJwt::shared).toList());
-            }
-            if (value != null) {
-                values.put(name.intern(), value); // claim names repeat in every token: one copy
-            }
+            return new VerifiedClaims(Map.copyOf(values), verified.getExpirationTime());
         }
-        return new CompactJwt(rawToken, Map.copyOf(values));
     }
 
     @Override
     protected Collection<String> doGetClaimNames() {
-        return claims.keySet();
+        return claims.values().keySet();
     }
 
     @Override
     protected Object getClaimValue(String claimName) {
-        Object value = claims.get(claimName);
+        Object value = claims.values().get(claimName);
         if (value == null && NUMERIC_DATES.contains(claimName)) {
             return 0L;
         }

@@ -1,7 +1,6 @@
 package com.gad.stats.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,9 +42,13 @@ class VerifiedTokenCacheTest {
         VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 100);
         expiry.put("a", now() + 600);
         JsonWebToken first = cache.parse("a");
-        assertSame(first, cache.parse("a"));
-        assertSame(first, cache.parse("a"));
+        JsonWebToken again = cache.parse("a");
         assertEquals(1, verifications.get("a"));
+        assertEquals("a", again.getRawToken()); // the text each request presented
+        assertEquals(first.getExpirationTime(), again.getExpirationTime());
+        expiry.put("b-not-a", now() + 600);
+        cache.parse("b-not-a"); // another text is verified on its own
+        assertEquals(1, verifications.get("b-not-a"));
     }
 
     @Test
