@@ -45,11 +45,11 @@ REDIS_HOST=${BENCH_REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${BENCH_REDIS_PORT:-6379}
 PREFIX=${BENCH_PREFIX:-gadbench:}
 # Container-like memory settings: what the JVM picks by itself in a container limited to ~256 MiB
-# (SerialGC, heap 1/4 of the limit), plus returning freed native memory (glibc arenas, JIT arenas)
+# (SerialGC, heap 1/4 of the limit) with the image's young-generation split (docs/fast-start.md), plus returning freed native memory (glibc arenas, JIT arenas)
 # to the OS. Without them the JVM sizes its heap from this 24 GiB machine (G1, up to 6 GiB).
 # MetaspaceSize: the default 20 MB high-water mark made two full GCs ("Metadata GC Threshold",
 # 30-75 ms) during start-up.
-JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:MetaspaceSize=64m -XX:TrimNativeHeapInterval=1000}
+JAVA_OPTS=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:NewRatio=1 -XX:SurvivorRatio=4 -XX:MetaspaceSize=64m -XX:TrimNativeHeapInterval=1000}
 MALLOC_ARENAS=${BENCH_MALLOC_ARENA_MAX:-2}
 APPCDS=${BENCH_APPCDS:-0}               # 1 = build with quarkus.package.jar.appcds.enabled and use the archive
 MAX_LOAD=${BENCH_MAX_LOAD:-1.5}         # wait (up to BENCH_QUIET_WAIT s) for the 1-min load average to fall below

@@ -41,7 +41,7 @@ PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
 PGUSER=${PGUSER:-postgres}
 export PGHOST PGPORT PGUSER
-JAVA_OPTS=${TOPO_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:MetaspaceSize=64m}
+JAVA_OPTS=${TOPO_JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:NewRatio=1 -XX:SurvivorRatio=4 -XX:MetaspaceSize=64m}
 WORK=bench/.work/topology
 RESULTS=${TOPO_RESULTS:-bench/results/topology.md}
 STANDALONE_PORT=$BASE

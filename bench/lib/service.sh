@@ -49,7 +49,7 @@ start_instance() {
     MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
     SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
     QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$port" MALLOC_ARENA_MAX=2 "$@" \
-    bash -c 'cd "$1" && exec java $2 -jar quarkus-run.jar' _ "$APP" "${JAVA_OPTS:--XX:+UseSerialGC -Xmx64m}" >"$logfile" 2>&1 &
+    bash -c 'cd "$1" && exec java $2 -jar quarkus-run.jar' _ "$APP" "${JAVA_OPTS:--XX:+UseSerialGC -Xmx64m -XX:NewRatio=1 -XX:SurvivorRatio=4}" >"$logfile" 2>&1 &
   pid=$!
   for _ in $(seq 1 1200); do
     if curl -fs -o /dev/null "http://127.0.0.1:$port/q/health/ready"; then

@@ -81,8 +81,12 @@ public interface GadConfig {
         @WithDefault("true")
         boolean enabled();
 
-        /** Memory bound: the summed size of the cached JSON bodies, in bytes (least recently used go first). */
-        @WithDefault("33554432")
+        /**
+         * Memory bound: the summed size of the cached JSON bodies and keys, in bytes (least recently
+         * used go first). 8 MiB fits the 64 MiB heap of a 256 MiB container beside the rest of the
+         * service; raise it with the heap (keep it under about an eighth of it).
+         */
+        @WithDefault("8388608")
         long maxBytes();
 
         /**

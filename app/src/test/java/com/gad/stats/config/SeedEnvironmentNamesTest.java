@@ -50,7 +50,7 @@ class SeedEnvironmentNamesTest {
         assertEquals(Duration.ofMillis(50), config.cache().redisTimeout());
         assertFalse(config.cache().warmup().enabled());
         assertTrue(config.cache().l1().enabled());
-        assertEquals(32L * 1024 * 1024, config.cache().l1().maxBytes());
+        assertEquals(8L * 1024 * 1024, config.cache().l1().maxBytes());
         assertEquals(Optional.empty(), config.auth().bootstrapAdminEmail());
         assertEquals(Optional.empty(), config.auth().bootstrapAdminPassword());
         assertEquals(5, config.auth().login().maxFailures());
