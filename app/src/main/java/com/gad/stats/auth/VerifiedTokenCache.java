@@ -5,7 +5,6 @@ import java.security.PublicKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.concurrent.TimeUnit;
 
 import javax.crypto.SecretKey;
 
@@ -19,7 +18,6 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 
 import com.gad.stats.auth.CompactJwt.VerifiedClaims;
 import com.gad.stats.config.GadConfig;
@@ -69,8 +67,9 @@ public class VerifiedTokenCache implements JWTParser {
         this.delegate = delegate;
         this.verified = maxEntries <= 0 ? null
                 : Caffeine.newBuilder()
+                        // No per-entry expiry: every hit checks exp itself, and an expired entry is
+                        // replaced or evicted like any other (a timer wheel would cost every read)
                         .maximumSize(maxEntries)
-                        .expireAfter(new UntilTokenExpiry())
                         .executor(Runnable::run) // maintenance is small and amortized: no hop to another pool
                         .build();
     }
@@ -83,8 +82,11 @@ public class VerifiedTokenCache implements JWTParser {
         long now = System.currentTimeMillis() / 1000;
         String key = digest(token);
         VerifiedClaims cached = verified.getIfPresent(key);
-        if (cached != null && now < cached.exp()) {
-            return new CompactJwt(token, cached);
+        if (cached != null) {
+            if (now < cached.exp()) {
+                return new CompactJwt(token, cached);
+            }
+            verified.invalidate(key);
         }
         JsonWebToken jwt = delegate.parse(token);
         VerifiedClaims claims = VerifiedClaims.of(jwt);
@@ -98,25 +100,6 @@ public class VerifiedTokenCache implements JWTParser {
     /** The digest as a 32-character string: compact, with the equality and hash a cache key needs. */
     private static String digest(String token) {
         return new String(SHA_256.get().digest(token.getBytes(StandardCharsets.UTF_8)), StandardCharsets.ISO_8859_1);
-    }
-
-    /** An entry leaves the cache when its token expires: memory of expired tokens is not kept. */
-    private static final class UntilTokenExpiry implements Expiry<String, VerifiedClaims> {
-        @Override
-        public long expireAfterCreate(String token, VerifiedClaims entry, long currentTime) {
-            long seconds = entry.exp() - System.currentTimeMillis() / 1000;
-            return TimeUnit.SECONDS.toNanos(Math.max(seconds, 0));
-        }
-
-        @Override
-        public long expireAfterUpdate(String token, VerifiedClaims entry, long currentTime, long currentDuration) {
-            return expireAfterCreate(token, entry, currentTime);
-        }
-
-        @Override
-        public long expireAfterRead(String token, VerifiedClaims entry, long currentTime, long currentDuration) {
-            return currentDuration;
-        }
     }
 
     // Everything else is passed through unchanged.
