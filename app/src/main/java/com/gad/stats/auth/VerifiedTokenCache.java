@@ -41,7 +41,7 @@ import io.smallrye.jwt.auth.principal.ParseException;
  *
  * <p>Bounded by {@code gad.auth.verified-token-cache-size} entries (0 disables it) in a Caffeine
  * cache, whose admission policy keeps the tokens in frequent use when more tokens than that are
- * active. An entry holds the claims alone ({@link CompactJwt.VerifiedClaims}), about 0.6 KB.
+ * active. An entry holds the claims alone ({@link CompactJwt.VerifiedClaims}), about 0.7 KB.
  */
 @Decorator
 @Priority(10)

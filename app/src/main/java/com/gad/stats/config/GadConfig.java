@@ -181,7 +181,7 @@ public interface GadConfig {
 
         /**
          * Verified bearer tokens remembered until they expire (skips RS256 per request); 0 = off.
-         * About 0.6 KB of heap each; the most used are kept when more tokens are active.
+         * About 0.7 KB of heap each; the most used are kept when more tokens are active.
          */
         @WithDefault("10000")
         int verifiedTokenCacheSize();
