@@ -35,7 +35,11 @@ final class CompactJwt extends JWTCallerPrincipal {
         this.claims = claims;
     }
 
-    /** The claim values of one verified token, without its text: what the cache keeps. */
+    /**
+     * The claim values of one verified token, without its text: what the cache keeps. {@code exp}
+     * is also kept apart: every cache hit checks it, and reading it from the map costs a lookup and a
+     * conversion.
+     */
     record VerifiedClaims(Map<String, Object> values, long exp) {
 
         static VerifiedClaims of(JsonWebToken verified) {

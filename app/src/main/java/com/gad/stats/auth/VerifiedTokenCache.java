@@ -1,10 +1,10 @@
 package com.gad.stats.auth;
 
-import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 
 import javax.crypto.SecretKey;
 
