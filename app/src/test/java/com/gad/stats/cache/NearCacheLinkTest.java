@@ -43,7 +43,8 @@ import io.vertx.mutiny.redis.client.Redis;
  * The near cache against a real Redis with two instances: the service under test (A) and a second
  * pipeline built here (B) with its own near cache and invalidation link, on connections of its own,
  * the production settings. Every source of a generation change reaches B's near cache: a write
- * through A, redis-cli SET and INCR of the generation key, admin clear; a lost link flushes it, and
+ * through A, the invalidate endpoint, a change made in SQL alone, redis-cli SET and INCR of the
+ * generation key, admin clear and pattern; a lost link flushes it, and
  * the tracking race keeps a raced value out.
  */
 @QuarkusTest
@@ -161,6 +162,37 @@ public class NearCacheLinkTest {
         await().atMost(Duration.ofSeconds(2)).until(() -> read(b, user) == CacheOutcome.MEMORY_HIT);
         RedisProbe.call("INCR", generationKey(user));
         awaitNotInMemory(b, user);
+    }
+
+    @Test
+    void theInvalidateEndpointReachesIt() {
+        long user = TestData.user(1);
+        CacheAside b = cachedInB(user);
+        given().auth().oauth2(Tokens.forUser(user, Roles.EFECTIVO))
+                .when().post("/api/v1/stats/invalidate/user/" + user).then().statusCode(200);
+        awaitNotInMemory(b, user);
+    }
+
+    /** Issue 10's path: a change made in SQL alone, which A hears of from PostgreSQL and publishes through Redis. */
+    @Test
+    void aChangeMadeInTheDatabaseReachesIt() {
+        long user = TestData.user(1);
+        long[] task = new long[1];
+        TestData.unnotified(() -> task[0] = TestData.task(user, "programada", Duration.ofHours(1)));
+        CacheAside b = cachedInB(user);
+        TestData.execute("UPDATE tareas SET deleted_at = now() WHERE id = " + task[0]);
+        awaitNotInMemory(b, user);
+    }
+
+    @Test
+    void anAdminPatternInvalidationReachesIt() {
+        long user = TestData.user(1);
+        CacheAside b = cachedInB(user);
+        given().auth().oauth2(Tokens.forUser(TestData.user(3), Roles.ADMIN))
+                .when().post("/api/v1/cache/invalidate-pattern/stats:v2:*u" + user + "*:d999").then().statusCode(200)
+                .body("deleted", is(1));
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(2))
+                .until(() -> read(b, user) == CacheOutcome.MISS); // the value itself was unlinked
     }
 
     @Test
