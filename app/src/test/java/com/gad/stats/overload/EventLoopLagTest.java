@@ -1,5 +1,6 @@
 package com.gad.stats.overload;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
@@ -20,7 +22,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
 
-/** The probe sees a saturated loop even when it is not the caller's: a Redis reply may be read there. */
+/**
+ * The probe sees a saturated loop even when it is not the caller's: a Redis reply may be read there;
+ * and the sampled lag metric sees whichever loop is busy.
+ */
 class EventLoopLagTest {
 
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
@@ -65,5 +70,29 @@ class EventLoopLagTest {
         Duration hop = slowest.get(5, TimeUnit.SECONDS);
         assertTrue(hop.compareTo(Duration.ofMillis(100)) > 0, "the busy loop's hop was seen: " + hop);
         assertSame(caller, answeredOn.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void theSampledLagSeesWhicheverLoopIsBusy() throws Exception {
+        for (EventExecutor busy : ((VertxInternal) vertx).nettyEventLoopGroup()) {
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            EventLoopLag lag = new EventLoopLag(vertx, registry);
+            lag.start(null);
+            try {
+                CountDownLatch spun = new CountDownLatch(1);
+                busy.execute(() -> {
+                    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(400);
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                    spun.countDown();
+                });
+                assertTrue(spun.await(5, TimeUnit.SECONDS));
+                Timer sampled = registry.get("gad.event.loop.lag").timer();
+                await().atMost(Duration.ofSeconds(2)).until(() -> sampled.max(TimeUnit.MILLISECONDS) >= 200);
+            } finally {
+                lag.stop(null);
+            }
+        }
     }
 }
