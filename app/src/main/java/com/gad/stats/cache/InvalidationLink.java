@@ -284,7 +284,8 @@ public class InvalidationLink {
             // closes the socket, and in between the pool could lend the connection to a cache read,
             // which then failed on the closed channel (seen in FaultTest: a read declared Redis at
             // fault, 2 s after a lost link, when the delayed QUIT got its answer). The command fails
-            // only on a broken connection, and the pool does not take back a closed one.
+            // only on a broken connection, and the pool does not take back a closed one. The handlers
+            // set above stay on the pooled connection and answer only this attempt, no longer current.
             tracker.send(Request.cmd(Command.CLIENT).arg("TRACKING").arg("off"))
                     .onTermination().invoke(tracker::closeAndForget)
                     .subscribe().with(ok -> {

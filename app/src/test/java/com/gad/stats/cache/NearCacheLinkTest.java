@@ -188,8 +188,10 @@ public class NearCacheLinkTest {
     void anAdminPatternInvalidationReachesIt() {
         long user = TestData.user(1);
         CacheAside b = cachedInB(user);
-        given().auth().oauth2(Tokens.forUser(TestData.user(3), Roles.ADMIN))
-                .when().post("/api/v1/cache/invalidate-pattern/stats:v2:*u" + user + "*:d999").then().statusCode(200)
+        // exactly B's key of this user ({u<id>} percent-encoded: RestAssured reads braces as templates)
+        given().auth().oauth2(Tokens.forUser(TestData.user(3), Roles.ADMIN)).urlEncodingEnabled(false)
+                .when().post("/api/v1/cache/invalidate-pattern/stats:" + CacheKeys.FORMAT_VERSION + ":%7Bu" + user + "%7D:d99*")
+                .then().statusCode(200)
                 .body("deleted", is(1));
         await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(2))
                 .until(() -> read(b, user) == CacheOutcome.MISS); // the value itself was unlinked
