@@ -271,6 +271,10 @@ if writer:
 w("")
 
 # ---- targets (issue #5) ----
+# Hits at 32 connections before the overload work, as issue #11 measured them (p99 11 ms).
+ISSUE_11_HITS_C32 = 10_900
+
+
 def target(label, value, ok, detail):
     mark = "–" if ok is None else ("met" if ok else "**missed**")
     w(f"| {label} | {value} | {mark} | {detail} |")
@@ -440,30 +444,28 @@ if any(ov.values()):
                "?" if burst_aggregations is None else f"{burst_aggregations:.0f}",
                None if burst_aggregations is None else burst_aggregations == 1, f"statuses {burst['statuses']}")
     s, _ = results.get(f"hit-c{CONNS}", (None, None))
-    if s and not prev_row:
-        target(f"c={CONNS} hits no slower than before", f"{rps(s['rps'])} req/s, p99 {ms(s['p99'])} ms", None,
-               f"no earlier figure at {CONNS} connections")
-    if s and prev_row:
-        # Judged against the HTTP ceiling of each run (hits ÷ nginx at the same connections): the
-        # same commit's raw figures move by 20 % between days on a shared host (nginx itself gave
-        # 61,879 and 79,928 req/s on two days), which would read as a regression or hide one.
-        before = float(prev_row.group(1).replace(",", ""))
-        ceiling_now = nginx.get(CONNS)
-        ceiling_before = float(prev_nginx.group(1).replace(",", "")) if prev_nginx else None
-        when = prev_when.group(1) + ", commit " + prev_when.group(2) if prev_when else "previous results"
-        if ceiling_now and ceiling_now["rps"] and ceiling_before:
-            ratio_now, ratio_before = s["rps"] / ceiling_now["rps"], before / ceiling_before
-            target(f"c={CONNS} hits no slower than before (÷ nginx, same run)",
-                   f"{ratio_now:.2f} × nginx ({rps(s['rps'])} req/s, p99 {ms(s['p99'])} ms)",
-                   ratio_now >= ratio_before,
-                   f"before: {ratio_before:.2f} × ({prev_row.group(1)} ÷ {prev_nginx.group(1)} req/s, p99 "
-                   f"{prev_row.group(3)} ms; {when})")
-        else:
-            target(f"c={CONNS} hits no slower than before", f"{rps(s['rps'])} req/s, p99 {ms(s['p99'])} ms",
-                   s["rps"] >= before,
-                   f"before: {prev_row.group(1)} req/s, p99 {prev_row.group(3)} ms ({when})"
-                   + (f"; overload phase 1 of this run, same concurrency: {rps(first['ok_rps'])} 2xx/s, "
-                      f"p99 {ms(first['p99'])} ms" if first else ""))
+    if s:
+        # The reference is the figure issue #11 measured before the overload work (the packaged jar,
+        # hits at 32 connections on this 2-core host). The previous run is shown beside it but not
+        # judged: on this shared host the same commit's hits, and nginx's, move by 10-20 % between
+        # runs minutes apart, in raw req/s and as a ratio alike.
+        baseline = ISSUE_11_HITS_C32 if CONNS == 32 else None
+        previous = ""
+        if prev_row:
+            when = prev_when.group(1) + ", commit " + prev_when.group(2) if prev_when else "previous results"
+            ceiling_now = nginx.get(CONNS)
+            nginx_before = float(prev_nginx.group(1).replace(",", "")) if prev_nginx else 0
+            nginx_now = ceiling_now["rps"] if ceiling_now else 0
+            previous = f"; previous run: {prev_row.group(1)} req/s"
+            if nginx_before and nginx_now:
+                previous += f" ({float(prev_row.group(1).replace(',', '')) / nginx_before:.2f} × nginx)"
+            previous += f", p99 {prev_row.group(3)} ms ({when})"
+            if nginx_before and nginx_now:
+                previous += f"; this run {s['rps'] / nginx_now:.2f} × nginx"
+        target(f"c={CONNS} hits no slower than before the overload work",
+               f"{rps(s['rps'])} req/s, p99 {ms(s['p99'])} ms", None if baseline is None else s["rps"] >= baseline,
+               (f"issue #11 measured ~{baseline:,} req/s" if baseline else "no reference at this concurrency")
+               + previous)
     w("")
 
 loads = {os.path.basename(p)[5:-4]: read(os.path.basename(p)) for p in sorted(glob.glob(path("load-*.txt")))}
