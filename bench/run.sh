@@ -59,6 +59,7 @@ MAX_LOAD=${BENCH_MAX_LOAD:-1.5}         # wait (up to BENCH_QUIET_WAIT s) for th
 QUIET_WAIT=${BENCH_QUIET_WAIT:-300}
 RESULTS=${BENCH_RESULTS:-bench/results/latest.md}
 WORK=${BENCH_WORK:-bench/.work}
+case "$WORK" in /*) ;; *) WORK="$ROOT/$WORK" ;; esac   # BENCH_WORK may be absolute or relative
 RESEED=0
 README_UPDATE=0
 BUILD=auto
@@ -158,10 +159,10 @@ start_service() { # $1 = log file; sets SVC_PID, READY_MS and READY_NS (epoch)
   t0=$(date +%s%N)
   DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD='' \
   REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
-  MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
-  SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
+  MP_JWT_VERIFY_PUBLICKEY_LOCATION="$WORK/publicKey.pem" \
+  SMALLRYE_JWT_SIGN_KEY_LOCATION="$WORK/privateKey.pem" \
   QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$PORT MALLOC_ARENA_MAX=$MALLOC_ARENAS \
-    bash -c 'cd "$1" && exec java $2 -Xlog:gc:file="$3" -jar quarkus-run.jar' _ "$APP" "$JAVA_OPTS" "$ROOT/${1%.log}-gc.log" >"$1" 2>&1 &
+    bash -c 'cd "$1" && exec java $2 -Xlog:gc:file="$3" -jar quarkus-run.jar' _ "$APP" "$JAVA_OPTS" "${1%.log}-gc.log" >"$1" 2>&1 &
   SVC_PID=$!
   for _ in $(seq 1 1200); do
     if curl -fs -o /dev/null "http://127.0.0.1:$PORT/q/health/ready"; then
@@ -182,8 +183,8 @@ rss_mb() { awk '/VmRSS/{printf "%.1f", $2/1024}' "/proc/$SVC_PID/status"; }
 migrate() { # the production one-shot migration (docs/operations.md "Schema"): migrate, then exit
   DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD='' \
   REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
-  MP_JWT_VERIFY_PUBLICKEY_LOCATION="$ROOT/$WORK/publicKey.pem" \
-  SMALLRYE_JWT_SIGN_KEY_LOCATION="$ROOT/$WORK/privateKey.pem" \
+  MP_JWT_VERIFY_PUBLICKEY_LOCATION="$WORK/publicKey.pem" \
+  SMALLRYE_JWT_SIGN_KEY_LOCATION="$WORK/privateKey.pem" \
   DB_MIGRATE=true QUARKUS_INIT_AND_EXIT=true QUARKUS_HTTP_PORT=0 \
     bash -c 'cd "$1" && exec java -jar quarkus-run.jar' _ "$APP" > "$RUN/migrate.log" 2>&1 \
     || { echo "migration failed; see $RUN/migrate.log" >&2; tail -20 "$RUN/migrate.log" >&2; exit 1; }
@@ -366,7 +367,7 @@ pg_bench pgbench-heavy-c1 1 "$RUN/pgbench-heavy.sql"
 # wrk script, tokens and connections as the overload scenario.
 start_nginx() {
   [ "$NGINX_PORT" != 0 ] || NGINX_PORT=$(free_port)
-  start_static_nginx "$ROOT/$RUN/nginx" "$NGINX_PORT"
+  start_static_nginx "$RUN/nginx" "$NGINX_PORT"
 }
 if [ -s "$RUN/nginx/hit.json" ] && start_nginx; then
   "$NGINX" -v > "$RUN/nginx-version.txt" 2>&1 || true
