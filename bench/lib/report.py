@@ -271,10 +271,6 @@ if writer:
 w("")
 
 # ---- targets (issue #5) ----
-# Hits at 32 connections before the overload work, as issue #11 measured them (p99 11 ms).
-ISSUE_11_HITS_C32 = 10_900
-
-
 def target(label, value, ok, detail):
     mark = "–" if ok is None else ("met" if ok else "**missed**")
     w(f"| {label} | {value} | {mark} | {detail} |")
@@ -413,6 +409,8 @@ if any(ov.values()):
     prev_row = re.search(rf"^\| 1\. cache hits \| {CONNS} \| ([0-9,]+) \| ([0-9.]+) \| ([0-9.]+) \|", prev_text, re.M)
     prev_when = re.search(r"; ([0-9-]+ [0-9:]+ UTC), commit (\w+)", prev_text)
     prev_nginx = re.search(rf"^\| nginx, static body \| {CONNS} \| ([0-9,]+) \|", prev_text, re.M)
+    # Hits at 32 connections before the overload work, as issue #11 measured them (p99 11 ms).
+    ISSUE_11_HITS_C32 = 10_900
     w("| target (issue #11) | measured | | |")
     w("|---|---|---|---|")
     hi = ov.get("overload-2")
@@ -452,16 +450,15 @@ if any(ov.values()):
         baseline = ISSUE_11_HITS_C32 if CONNS == 32 else None
         previous = ""
         if prev_row:
-            when = prev_when.group(1) + ", commit " + prev_when.group(2) if prev_when else "previous results"
-            ceiling_now = nginx.get(CONNS)
+            hits_before = float(prev_row.group(1).replace(",", ""))
             nginx_before = float(prev_nginx.group(1).replace(",", "")) if prev_nginx else 0
-            nginx_now = ceiling_now["rps"] if ceiling_now else 0
-            previous = f"; previous run: {prev_row.group(1)} req/s"
-            if nginx_before and nginx_now:
-                previous += f" ({float(prev_row.group(1).replace(',', '')) / nginx_before:.2f} × nginx)"
-            previous += f", p99 {prev_row.group(3)} ms ({when})"
-            if nginx_before and nginx_now:
-                previous += f"; this run {s['rps'] / nginx_now:.2f} × nginx"
+            nginx_now = (nginx.get(CONNS) or {}).get("rps") or 0
+            both = nginx_before and nginx_now
+            when = prev_when.group(1) + ", commit " + prev_when.group(2) if prev_when else "previous results"
+            previous = (f"; previous run: {prev_row.group(1)} req/s"
+                        + (f" ({hits_before / nginx_before:.2f} × nginx)" if both else "")
+                        + f", p99 {prev_row.group(3)} ms ({when})"
+                        + (f"; this run {s['rps'] / nginx_now:.2f} × nginx" if both else ""))
         target(f"c={CONNS} hits no slower than before the overload work",
                f"{rps(s['rps'])} req/s, p99 {ms(s['p99'])} ms", None if baseline is None else s["rps"] >= baseline,
                (f"issue #11 measured ~{baseline:,} req/s" if baseline else "no reference at this concurrency")
