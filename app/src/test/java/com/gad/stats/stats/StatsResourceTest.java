@@ -263,14 +263,25 @@ public class StatsResourceTest {
         byte[] corrupt = good.clone();
         corrupt[corrupt.length - 3] ^= 0x55;
         RedisProbe.call("SET", statsKey(user, 30), corrupt, "EX", "300");
-        getStats(token, user, null).statusCode(200).body("_cache.hit", is(false)).body("total", is(0));
+        firstReadPastNearCache(token, user).statusCode(200).body("_cache.hit", is(false)).body("total", is(0));
         assertNotEquals(new String(corrupt), new String((byte[]) RedisProbe.call("GET", statsKey(user, 30))));
         getStats(token, user, null).statusCode(200).body("_cache.hit", is(true));
 
         // plain garbage, not even an envelope
         RedisProbe.call("SET", statsKey(user, 30), "garbage{not json", "EX", "300");
-        getStats(token, user, null).statusCode(200).body("_cache.hit", is(false)).body("total", is(0));
+        firstReadPastNearCache(token, user).statusCode(200).body("_cache.hit", is(false)).body("total", is(0));
         getStats(token, user, null).statusCode(200).body("_cache.hit", is(true));
+    }
+
+    /**
+     * The first read of the user's value not answered from the near cache. A value overwritten behind
+     * the service's back reaches the near cache through Redis tracking, asynchronously: until the
+     * invalidation arrives, reads are still (rightly, within the documented bound) answered from memory.
+     */
+    private static io.restassured.response.ValidatableResponse firstReadPastNearCache(String token, long user) {
+        return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> getStats(token, user, null),
+                        read -> !"memory".equals(read.extract().path("_cache.source")));
     }
 
     @Test
