@@ -16,15 +16,10 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.gad.stats.auth.AuthFailureLog;
 
 import io.quarkus.logging.Log;
-import io.quarkus.security.AuthenticationCompletionException;
-import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
-import io.quarkus.security.UnauthorizedException;
 import io.smallrye.mutiny.CompositeException;
-import io.vertx.core.http.HttpServerRequest;
 
 /**
  * Every error becomes {@code application/problem+json}. Messages are written here, never copied
@@ -54,17 +49,6 @@ public class ProblemMappers {
             case NOT_FOUND -> Problem.of(404, "Not found", e.getMessage(), e.field());
             case CONFLICT -> Problem.of(409, "Conflict", e.getMessage(), e.field());
         });
-    }
-
-    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,
-            AuthenticationCompletionException.class })
-    public Response unauthorized(RuntimeException e, HttpServerRequest request) {
-        AuthFailureLog.rejected(e, request);
-        return Response.status(401)
-                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                .type(Problem.MEDIA_TYPE)
-                .entity(Problem.of(401, "Unauthorized", "A valid bearer token is required", null))
-                .build();
     }
 
     @ServerExceptionMapper

@@ -29,10 +29,6 @@ public interface GadConfig {
         /** A request that waited this long for a turn is shed instead of processed. */
         @WithDefault("1s")
         Duration maxQueueWait();
-
-        /** The Retry-After a shed request is given. */
-        @WithDefault("1s")
-        Duration retryAfter();
     }
 
     interface Cache {
