@@ -169,7 +169,7 @@ public class CacheAside {
                 .onFailure().recoverWithItem(failure -> {
                     metrics.operation("read", start, false);
                     CacheLog.warn(CacheOutcome.UNAVAILABLE.logWord(), valueKey, key.userId(), failure);
-                    return new Lookup.Unavailable(failure);
+                    return new Lookup.Unavailable();
                 })
                 .invoke(lookup -> {
                     metrics.count(lookup.outcome());
@@ -229,7 +229,7 @@ public class CacheAside {
     /** Across instances: load under the value's Redis lock, or wait for the holder's answer. */
     private Uni<CachedJson> lockedLoad(CacheKey key, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader, CacheInfo info) {
         return store.tryLock(key, lockTtl)
-                .onFailure().recoverWithItem(LockAttempt.Unavailable::new)
+                .onFailure().recoverWithItem(failure -> new LockAttempt.Unavailable())
                 .chain(attempt -> {
                     if (attempt instanceof LockAttempt.Held held) {
                         return loadAndStore(key, lookup, loader, info, Optional.of(held))
@@ -261,7 +261,7 @@ public class CacheAside {
         return pause.of(lockPoll)
                 .chain(() -> store.read(key, false))
                 .map(this::interpreted)
-                .onFailure().recoverWithItem(Lookup.Unavailable::new)
+                .onFailure().recoverWithItem(failure -> new Lookup.Unavailable())
                 .chain(lookup -> lookup.outcome() == CacheOutcome.HIT
                         ? Uni.createFrom().item(Optional.of(served(lookup, valueKey)))
                         : answerOfLockHolder(key, pollsLeft - 1));

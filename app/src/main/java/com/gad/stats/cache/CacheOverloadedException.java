@@ -1,12 +1,14 @@
 package com.gad.stats.cache;
 
+import com.gad.stats.common.ServiceUnavailable;
+
 /**
  * Redis could not serve a read and the database fallbacks are all taken: the request is shed
- * (503 with Retry-After) rather than piled onto PostgreSQL.
+ * (the overloaded 503 with its Retry-After) rather than piled onto PostgreSQL.
  */
-public class CacheOverloadedException extends RuntimeException {
+public class CacheOverloadedException extends ServiceUnavailable {
 
     public CacheOverloadedException(Throwable cause) {
-        super("database fallbacks exhausted", cause, false, false);
+        super(OVERLOADED_DETAIL, OVERLOADED_RETRY_AFTER_SECONDS, cause);
     }
 }

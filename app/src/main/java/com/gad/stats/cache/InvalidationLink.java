@@ -109,12 +109,6 @@ public class InvalidationLink {
         }
     }
 
-    /** True while the link is subscribed and tracking. */
-    public boolean up() {
-        Attempt attempt = current.get();
-        return attempt != null && attempt.up;
-    }
-
     private void connect() {
         if (stopped) {
             return;

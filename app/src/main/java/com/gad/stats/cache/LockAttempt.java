@@ -14,7 +14,7 @@ public sealed interface LockAttempt {
     }
 
     /** Redis could not be asked: compute without the lock. */
-    record Unavailable(Throwable cause) implements LockAttempt {
+    record Unavailable() implements LockAttempt {
     }
 
     LockAttempt BUSY = new Busy();

@@ -55,7 +55,7 @@ public sealed interface Lookup {
         }
     }
 
-    record Unavailable(Throwable cause) implements Lookup {
+    record Unavailable() implements Lookup {
         @Override
         public CacheOutcome outcome() {
             return CacheOutcome.UNAVAILABLE;

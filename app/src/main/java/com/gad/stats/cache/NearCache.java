@@ -231,14 +231,6 @@ public class NearCache {
         flush();
     }
 
-    /**
-     * Drops everything at once, for the admin endpoints: their deletions reach every instance through
-     * tracking, and this one before it answers.
-     */
-    public void clear() {
-        flush();
-    }
-
     /** The invalidation link is subscribed and tracking: entries read from now on may be served. */
     void linkUp() {
         if (!active) {
@@ -261,7 +253,11 @@ public class NearCache {
         }
     }
 
-    private void flush() {
+    /**
+     * Drops everything at once (also for the admin endpoints: their deletions reach every instance
+     * through tracking, and this one before it answers).
+     */
+    public void flush() {
         linkEpoch.incrementAndGet();
         entries.invalidateAll();
     }

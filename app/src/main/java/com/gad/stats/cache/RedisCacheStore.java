@@ -72,10 +72,6 @@ public class RedisCacheStore implements CacheStore {
     }
 
     /**
-     * One MGET of the generation and the value (one slot). Only a user's first read (or one after
-     * the generation was evicted or deleted) takes a second round trip, to create the generation.
-     */
-    /**
      * Opens the first Redis connection at start (without waiting for it), so the first requests do
      * not spend their short deadline on connection set-up.
      */

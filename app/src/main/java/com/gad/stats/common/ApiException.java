@@ -12,7 +12,12 @@ public class ApiException extends RuntimeException {
     private final String field;
 
     public ApiException(int status, String title, String detail, String field) {
-        super(detail, null, false, false);
+        this(status, title, detail, field, null);
+    }
+
+    /** {@code cause} is kept for the logs only; the answer never shows it. */
+    protected ApiException(int status, String title, String detail, String field, Throwable cause) {
+        super(detail, cause, false, false);
         this.status = status;
         this.title = title;
         this.field = field;
@@ -27,7 +32,7 @@ public class ApiException extends RuntimeException {
     }
 
     public static ApiException unavailable(String detail) {
-        return new ApiException(503, "Service unavailable", detail, null);
+        return new ServiceUnavailable(detail);
     }
 
     /** Any failure of {@code operation} other than an expected refusal becomes a 503 with {@code detail}. */

@@ -27,7 +27,7 @@ public class Params implements ParamConverterProvider {
 
     /** The rule of every id. */
     public static final String POSITIVE_INTEGER = "must be a positive integer";
-    static final String TRUE_OR_FALSE = "must be true or false";
+    public static final String TRUE_OR_FALSE = "must be true or false";
     static final String INTEGER = "must be an integer";
 
     @Override
@@ -47,6 +47,17 @@ public class Params implements ParamConverterProvider {
             return (ParamConverter<T>) new Strict<>(name, TRUE_OR_FALSE, Params::bool);
         }
         return null;
+    }
+
+    /**
+     * Refuses a query parameter that is present but empty ({@code days=}): the framework reads it as
+     * absent and applies the default, converting nothing, so no converter can refuse it.
+     */
+    public static void refuseEmpty(jakarta.ws.rs.core.UriInfo uri, String name, String rule) {
+        java.util.List<String> values = uri.getQueryParameters().get(name);
+        if (values != null && values.stream().anyMatch(String::isEmpty)) {
+            throw new InvalidInput(name, name + " " + rule);
+        }
     }
 
     /** The name of a path or query parameter on the wire, or null when it is neither. */

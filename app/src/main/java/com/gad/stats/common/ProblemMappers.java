@@ -1,6 +1,5 @@
 package com.gad.stats.common;
 
-import java.net.ConnectException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -17,18 +16,10 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.gad.stats.auth.AuthFailureLog;
-import com.gad.stats.cache.CacheOverloadedException;
 
 import io.quarkus.logging.Log;
-import io.quarkus.security.AuthenticationCompletionException;
-import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
-import io.quarkus.security.UnauthorizedException;
 import io.smallrye.mutiny.CompositeException;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.pgclient.PgException;
-import io.vertx.sqlclient.ClosedConnectionException;
 
 /**
  * Every error becomes {@code application/problem+json}. Messages are written here, never copied
@@ -36,11 +27,16 @@ import io.vertx.sqlclient.ClosedConnectionException;
  */
 public class ProblemMappers {
 
-    /** Seconds a client should wait before retrying while PostgreSQL is unreachable. */
-    static final String RETRY_AFTER_SECONDS = "5";
-
+    /** Every 503 tells the client when to come back ({@link ServiceUnavailable}). */
     @ServerExceptionMapper
     public Response api(ApiException e) {
+        if (e instanceof ServiceUnavailable unavailable) {
+            return Response.status(503)
+                    .header(HttpHeaders.RETRY_AFTER, Long.toString(unavailable.retryAfterSeconds()))
+                    .type(Problem.MEDIA_TYPE)
+                    .entity(unavailable.problem())
+                    .build();
+        }
         return problem(e.problem());
     }
 
@@ -53,17 +49,6 @@ public class ProblemMappers {
             case NOT_FOUND -> Problem.of(404, "Not found", e.getMessage(), e.field());
             case CONFLICT -> Problem.of(409, "Conflict", e.getMessage(), e.field());
         });
-    }
-
-    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class,
-            AuthenticationCompletionException.class })
-    public Response unauthorized(RuntimeException e, HttpServerRequest request) {
-        AuthFailureLog.rejected(e, request);
-        return Response.status(401)
-                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                .type(Problem.MEDIA_TYPE)
-                .entity(Problem.of(401, "Unauthorized", "A valid bearer token is required", null))
-                .build();
     }
 
     @ServerExceptionMapper
@@ -148,21 +133,6 @@ public class ProblemMappers {
                 return domain(refused);
             }
         }
-        if (cause instanceof CacheOverloadedException) {
-            return Response.status(503)
-                    .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
-                    .type(Problem.MEDIA_TYPE)
-                    .entity(Problem.of(503, "Service unavailable", "The service is overloaded; retry later", null))
-                    .build();
-        }
-        if (isDatabaseUnavailable(cause)) {
-            Log.warnf("database unavailable: %s", cause.getClass().getSimpleName());
-            return Response.status(503)
-                    .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
-                    .type(Problem.MEDIA_TYPE)
-                    .entity(Problem.of(503, "Service unavailable", "The database is unavailable; retry later", null))
-                    .build();
-        }
         Log.error("unhandled error", cause);
         return problem(Problem.of(500, "Internal error", "The request could not be completed", null));
     }
@@ -177,23 +147,6 @@ public class ProblemMappers {
             current = composite.getCauses().get(0);
         }
         return current;
-    }
-
-    /** Connection-level PostgreSQL failures: refused, closed, shutting down, cannot connect now. */
-    static boolean isDatabaseUnavailable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof ClosedConnectionException) {
-                return true;
-            }
-            if (t instanceof PgException pg && pg.getSqlState() != null
-                    && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P"))) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
     }
 
     private static String lastNode(String path) {

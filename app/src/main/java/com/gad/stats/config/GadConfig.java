@@ -3,10 +3,19 @@ package com.gad.stats.config;
 import java.time.Duration;
 import java.util.Optional;
 
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
+
+import org.hibernate.validator.constraints.time.DurationMin;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
-/** Typed configuration of gad-stats (keys under {@code gad.}). */
+/** Typed configuration of gad-stats (keys under {@code gad.}); a value its constraint refuses fails the start, naming the key. */
 @ConfigMapping(prefix = "gad")
 public interface GadConfig {
 
@@ -19,20 +28,19 @@ public interface GadConfig {
 
     interface Overload {
         /** API requests processed at once; more wait in a queue. */
+        @Positive
         @WithDefault("64")
         int maxConcurrent();
 
         /** API requests waiting for a turn; beyond them a request is shed at once. */
+        @PositiveOrZero
         @WithDefault("1024")
         int maxQueued();
 
         /** A request that waited this long for a turn is shed instead of processed. */
+        @DurationMin(millis = 1)
         @WithDefault("1s")
         Duration maxQueueWait();
-
-        /** The Retry-After a shed request is given. */
-        @WithDefault("1s")
-        Duration retryAfter();
     }
 
     interface Cache {
@@ -41,6 +49,8 @@ public interface GadConfig {
         String prefix();
 
         /** Lifetime of a cached value: the write-back script stores it with {@code SET ... EX}. */
+        // stored with SET ... EX, in whole seconds: under 1 s it would be EX 0, which Redis refuses
+        @DurationMin(seconds = 1)
         @WithDefault("300s")
         Duration ttl();
 
@@ -49,10 +59,12 @@ public interface GadConfig {
          * PostgreSQL, counted against Redis only: while this process is saturated the deadline is
          * extended (see {@code CacheFailurePolicy}).
          */
+        @DurationMin(millis = 1)
         @WithDefault("50ms")
         Duration redisTimeout();
 
         /** The longest a Redis call may wait in all while this process is too busy to judge it. */
+        @DurationMin(millis = 1)
         @WithDefault("1s")
         Duration redisBusyDeadline();
 
@@ -60,6 +72,7 @@ public interface GadConfig {
         Fallback fallback();
 
         /** Values larger than this many bytes are stored gzip-compressed. */
+        @PositiveOrZero
         @WithDefault("1024")
         int compressThreshold();
 
@@ -86,6 +99,7 @@ public interface GadConfig {
          * used go first). 8 MiB fits the 64 MiB heap of a 256 MiB container beside the rest of the
          * service; raise it with the heap (keep it under about an eighth of it).
          */
+        @PositiveOrZero
         @WithDefault("8388608")
         long maxBytes();
 
@@ -93,38 +107,47 @@ public interface GadConfig {
          * How often the invalidation link is checked (tracking still on, redirect intact, still the
          * master). A check that fails or takes longer than this counts as a lost link.
          */
+        @DurationMin(millis = 1)
         @WithDefault("1s")
         Duration linkCheck();
 
         /** Wait between attempts to re-establish a lost invalidation link. */
+        @DurationMin(millis = 1)
         @WithDefault("1s")
         Duration reconnectDelay();
     }
 
     interface Fallback {
         /** Such reads running at once (well below the reactive pool's size, which misses and writes share). */
+        @Positive
         @WithDefault("8")
         int concurrency();
 
         /** Such reads waiting for a turn; beyond them a request is shed with 503 and Retry-After. */
+        @PositiveOrZero
         @WithDefault("32")
         int queue();
     }
 
     interface Breaker {
         /** Calls in the rolling window before the breaker may open. */
+        @Positive
         @WithDefault("20")
         int requestVolume();
 
         /** Share of failed calls in the window that opens the breaker. */
         @WithDefault("0.5")
+        @DecimalMin(value = "0", inclusive = false)
+        @DecimalMax("1")
         double failureRatio();
 
         /** Time the breaker stays open before letting probe calls through. */
+        @DurationMin(millis = 1)
         @WithDefault("5s")
         Duration delay();
 
         /** Successful probes that close it again. */
+        @Positive
         @WithDefault("2")
         int successThreshold();
     }
@@ -138,14 +161,23 @@ public interface GadConfig {
         Duration coalesceGrace();
 
         /** Across instances: the first miss takes a Redis lock (SET NX PX) this long... */
+        @DurationMin(millis = 1)
         @WithDefault("2s")
         Duration lockTtl();
 
         /** ...and the others poll Redis for its answer up to this long before querying themselves. */
+        @DurationMin(millis = 0)
         @WithDefault("300ms")
         Duration lockWait();
 
+        /** A waiter gives up before the lock it waits for expires, or a dead holder would hold it past its lock. */
+        @AssertTrue(message = "gad.cache.stampede.lock-wait must be shorter than gad.cache.stampede.lock-ttl")
+        default boolean isLockWaitShorterThanLockTtl() {
+            return lockWait().compareTo(lockTtl()) < 0;
+        }
+
         /** Interval between those polls. */
+        @DurationMin(millis = 1)
         @WithDefault("15ms")
         Duration lockPoll();
     }
@@ -156,6 +188,7 @@ public interface GadConfig {
         boolean enabled();
 
         /** How many of the users with the most tasks in the window. */
+        @PositiveOrZero
         @WithDefault("200")
         int users();
 
@@ -164,12 +197,14 @@ public interface GadConfig {
         java.util.List<Integer> days();
 
         /** Aggregations running at once. */
+        @Positive
         @WithDefault("4")
         int concurrency();
     }
 
     interface Auth {
         /** Lifetime of tokens issued by the login endpoint. */
+        @DurationMin(seconds = 1)
         @WithDefault("3600s")
         Duration tokenLifespan();
 
@@ -183,6 +218,7 @@ public interface GadConfig {
          * Verified bearer tokens remembered until they expire (skips RS256 per request); 0 = off.
          * About 0.7 KB of heap each; the most used are kept when more tokens are active.
          */
+        @PositiveOrZero
         @WithDefault("10000")
         int verifiedTokenCacheSize();
 
@@ -192,6 +228,7 @@ public interface GadConfig {
 
     interface Login {
         /** Consecutive failed passwords after which an account is locked ({@code usuarios.intentos_fallidos}). */
+        @Positive
         @WithDefault("5")
         int maxFailures();
 
@@ -199,6 +236,7 @@ public interface GadConfig {
         @WithDefault("15m")
         Duration lockDuration();
 
+        @WithName("rate-limit") // spelled out: the validator would name the group rateLimit in its messages
         RateLimit rateLimit();
 
         interface RateLimit {
@@ -212,18 +250,22 @@ public interface GadConfig {
              * enabled ({@code quarkus.http.proxy.*}); behind a proxy without it every client shares
              * the proxy's address.
              */
+            @Positive
             @WithDefault("60")
             int perIp();
 
             /** Login attempts per submitted email (known or not) per {@link #window()}, from all addresses together. */
+            @Positive
             @WithDefault("10")
             int perAccount();
 
             /** The window of both limits; attempts are refilled steadily (one every window/limit). */
+            @DurationMin(millis = 1)
             @WithDefault("1m")
             Duration window();
 
             /** Upper bound of the addresses and of the emails tracked at once (memory bound). */
+            @Positive
             @WithDefault("100000")
             int maxTrackedKeys();
         }

@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import com.gad.stats.common.Problem;
+import com.gad.stats.common.ServiceUnavailable;
 import com.gad.stats.config.GadConfig;
 
 import io.micrometer.core.instrument.Counter;
@@ -40,8 +41,6 @@ public class AdmissionControl {
 
     /** Runs before the REST layer and the security filters. */
     static final int PRIORITY = 10_000;
-    static final String SHED_BODY = "{\"type\":\"about:blank\",\"title\":\"Service unavailable\",\"status\":503,"
-            + "\"detail\":\"The service is overloaded; retry later\"}";
 
     private record Waiting(RoutingContext request, Context loop, long sinceNanos) {
     }
@@ -49,7 +48,6 @@ public class AdmissionControl {
     private final int maxConcurrent;
     private final int maxQueued;
     private final long maxQueueWaitNanos;
-    private final String retryAfterSeconds;
     private final Deque<Waiting> queue = new ArrayDeque<>();
     private final Set<RoutingContext> admitted = Collections.newSetFromMap(new IdentityHashMap<>());
     private int inFlight;
@@ -61,7 +59,6 @@ public class AdmissionControl {
         this.maxConcurrent = overload.maxConcurrent();
         this.maxQueued = overload.maxQueued();
         this.maxQueueWaitNanos = overload.maxQueueWait().toNanos();
-        this.retryAfterSeconds = Long.toString(Math.max(1, overload.retryAfter().toSeconds()));
         Gauge.builder("gad.http.concurrency.limit", () -> maxConcurrent)
                 .description("API requests processed at once (admission control)")
                 .register(registry);
@@ -197,8 +194,8 @@ public class AdmissionControl {
         request.response()
                 .setStatusCode(503)
                 .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                .putHeader(HttpHeaders.RETRY_AFTER, retryAfterSeconds)
-                .end(SHED_BODY);
+                .putHeader(HttpHeaders.RETRY_AFTER, Long.toString(ServiceUnavailable.OVERLOADED_RETRY_AFTER_SECONDS))
+                .end(ServiceUnavailable.OVERLOADED_JSON);
     }
 
     private synchronized int inFlight() {

@@ -18,7 +18,6 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.impl.VertxInternal;
 
 /**
  * How far behind the event loops run: the time between asking one to run something and it running.
@@ -97,8 +96,8 @@ public class EventLoopLag {
                 .emitOn(task -> answerOn.runOnContext(v -> task.run()));
     }
 
-    /** Vert.x has no public handle on each of its loops; its Netty group is the one way to reach all. */
+    /** Vert.x has no handle on each of its loops; its Netty group (public API of Vertx) reaches all. */
     private Iterable<EventExecutor> loops() {
-        return ((VertxInternal) vertx).nettyEventLoopGroup();
+        return vertx.nettyEventLoopGroup();
     }
 }

@@ -79,7 +79,7 @@ public class NearCacheLinkTest {
         nearCacheOfB = new NearCache(config.cache().l1(), Optional.empty(), epoch, new SimpleMeterRegistry(), Ticker.systemTicker());
         linkOfB = new InvalidationLink(redis, nearCacheOfB, keys, vertx, config);
         linkOfB.start();
-        await().atMost(Duration.ofSeconds(10)).until(linkOfB::up);
+        await().atMost(Duration.ofSeconds(10)).until(() -> nearCacheOfB.state() == NearCache.LinkState.UP);
     }
 
     @AfterEach

@@ -1,7 +1,6 @@
 package com.gad.stats.health;
 
 import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 
 import java.time.Duration;
@@ -19,7 +18,7 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-/** Faults in what the tests own: the suite's Redis process and the proxy in front of PostgreSQL. */
+/** Faults in what the tests own: the suite's Redis process (PostgreSQL's: {@link DatabaseOutageTest}). */
 @QuarkusTest
 @WithTestResource(value = LocalServicesResource.class, scope = TestResourceScope.GLOBAL)
 public class RedisOutageTest {
@@ -59,19 +58,5 @@ public class RedisOutageTest {
         LocalServicesResource.redis().start();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> Api
                 .getStats(token, user, null).statusCode(200).body("_cache.hit", is(true)));
-    }
-
-    @Test
-    void readinessIsDownAndLivenessUpWithoutPostgres() {
-        given().when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
-        given().when().get("/q/health/started").then().statusCode(200);
-
-        LocalServicesResource.postgresProxy().cut();
-        given().when().get("/q/health/ready").then().statusCode(503).body("status", is("DOWN"));
-        given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
-
-        LocalServicesResource.postgresProxy().restore();
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                given().when().get("/q/health/ready").then().statusCode(200).body("checks.status", hasItem("UP")));
     }
 }

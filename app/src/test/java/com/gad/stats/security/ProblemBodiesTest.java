@@ -146,9 +146,9 @@ public class ProblemBodiesTest {
     }
 
     @Test
-    void emptyOrDifferentlyCasedValuesAreAccepted() {
-        given().auth().oauth2(admin).when().get(expand("/api/v1/stats/user/$USER?days=&use_cache=")).then()
-                .statusCode(200).body("period_days", is(30));
+    void differentlyCasedValuesAreAcceptedAndEmptyStatsParametersAreNot() {
+        // SPEC §3: days= (present but empty) is invalid input, not the default
+        check(admin, "GET", "/api/v1/stats/user/$USER?days=&use_cache=", null, 400, "days", "days must be an integer between 1 and 365");
         given().auth().oauth2(admin).when().get(expand("/api/v1/stats/user/$USER?days=007&use_cache=FALSE")).then()
                 .statusCode(200).body("period_days", is(7)).body("_cache.reason", is("bypass"));
         given().auth().oauth2(admin).when().get("/api/v1/tasks?limit=&offset=").then()

@@ -199,7 +199,10 @@ public class StatsResourceTest {
             "1, days=-5, days",
             "1, days=ten, days",
             "1, days=1.5, days",
-            "1, use_cache=maybe, use_cache" })
+            "1, use_cache=maybe, use_cache",
+            "1, days=, days",
+            "1, use_cache=, use_cache",
+            "1, use_cache=&days=, days" })
     void invalidInputIsA400NamingTheParameter(String userId, String query, String field) {
         long admin = TestData.user(3);
         getStats(Tokens.forUser(admin, Roles.ADMIN), userId, query)

@@ -37,7 +37,8 @@ public final class Api {
                     return "UP".equals(ready.getString("status"))
                             && "up".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.redis"))
                             && "closed".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.circuit"))
-                            && "up".equals(ready.getString("checks.find { it.name == 'database-invalidation' }.data.listener"));
+                            && "up".equals(ready.getString("checks.find { it.name == 'database-invalidation' }.data.listener"))
+                            && "up".equals(ready.getString("checks.find { it.name == 'postgresql' }.data.database"));
                 });
     }
 

@@ -7,7 +7,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.Arrays;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -24,6 +26,11 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
     private volatile long delayMillis;
+    private volatile Reset armed;
+
+    /** A reset waiting for the first chunk towards the target that contains {@code marker}. */
+    private record Reset(byte[] marker, CompletableFuture<Void> done) {
+    }
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -45,6 +52,39 @@ public final class TcpProxy implements AutoCloseable {
             closeQuietly(s);
         }
         open.clear();
+    }
+
+    /**
+     * Resets every open connection (TCP RST, as a crashed or restarting server does) when the
+     * next chunk sent towards the target contains {@code marker}, instead of forwarding that chunk:
+     * the client has sent its request and sees "connection reset by peer" before any reply. New
+     * connections are accepted as before. The future completes once the reset has happened.
+     */
+    public CompletableFuture<Void> resetOnRequestContaining(byte[] marker) {
+        Reset reset = new Reset(marker.clone(), new CompletableFuture<>());
+        armed = reset;
+        return reset.done();
+    }
+
+    private synchronized void resetAll() {
+        for (Socket s : open) {
+            try {
+                s.setSoLinger(true, 0);
+            } catch (IOException e) {
+                // already closed
+            }
+            closeQuietly(s);
+        }
+        open.clear();
+    }
+
+    private static boolean contains(byte[] chunk, int length, byte[] marker) {
+        for (int i = 0; i + marker.length <= length; i++) {
+            if (Arrays.equals(chunk, i, i + marker.length, marker, 0, marker.length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Listens again on the same port, without added latency. */
@@ -113,6 +153,13 @@ public final class TcpProxy implements AutoCloseable {
                         Thread.sleep(delay);
                     }
                     if (cut) {
+                        break;
+                    }
+                    Reset reset = armed;
+                    if (towardsTarget && reset != null && contains(buffer, n, reset.marker())) {
+                        armed = null;
+                        resetAll();
+                        reset.done().complete(null);
                         break;
                     }
                     out.write(buffer, 0, n);

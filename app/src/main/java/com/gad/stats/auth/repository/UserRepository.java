@@ -2,6 +2,7 @@ package com.gad.stats.auth.repository;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.gad.stats.database.DatabaseUnavailable;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -31,7 +32,8 @@ public class UserRepository {
                  LIMIT 1
                 """)
                 .execute(Tuple.of(email))
-                .map(rows -> rows.size() == 0 ? null : toAccount(rows.iterator().next()));
+                .map(rows -> rows.size() == 0 ? null : toAccount(rows.iterator().next()))
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     /**
@@ -56,7 +58,8 @@ public class UserRepository {
                 .execute(Tuple.of(id, maxFailures, lockSeconds))
                 .map(rows -> rows.size() == 0 ? null
                         : new FailureCount(rows.iterator().next().getInteger("intentos_fallidos"),
-                                rows.iterator().next().getBoolean("locked")));
+                                rows.iterator().next().getBoolean("locked")))
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     /**
@@ -69,7 +72,8 @@ public class UserRepository {
                  WHERE id = $1 AND (bloqueado_hasta IS NULL OR bloqueado_hasta <= now())
                 """)
                 .execute(Tuple.of(id))
-                .map(rows -> rows.rowCount() == 1);
+                .map(rows -> rows.rowCount() == 1)
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     /** The failure count after {@link #recordFailure}; {@code locked} when this failure locked the account. */
@@ -84,7 +88,8 @@ public class UserRepository {
                 ON CONFLICT (email) DO NOTHING
                 """)
                 .execute(Tuple.of(email, hashedPassword))
-                .map(rows -> rows.rowCount() == 1);
+                .map(rows -> rows.rowCount() == 1)
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     private static UserAccount toAccount(Row row) {

@@ -63,7 +63,7 @@ public class CacheAdminService {
         String key = keys.prefix() + KeyArguments.key(relativeKey);
         return policy.sendAdmin(Request.cmd(Command.UNLINK).arg(key))
                 .map(Response::toLong)
-                .onTermination().invoke(nearCache::clear)
+                .onTermination().invoke(nearCache::flush)
                 .invoke(n -> Log.infof("cache admin: unlinked key %s (%d)", key, n));
     }
 
@@ -71,7 +71,7 @@ public class CacheAdminService {
     public Uni<Long> invalidatePattern(String relativePattern) {
         String pattern = KeyArguments.escapeGlob(keys.prefix()) + KeyArguments.pattern(relativePattern);
         return unlinkEverywhere(pattern)
-                .onTermination().invoke(nearCache::clear)
+                .onTermination().invoke(nearCache::flush)
                 .invoke(n -> Log.infof("cache admin: unlinked %d keys matching %s", n, pattern));
     }
 
@@ -80,7 +80,7 @@ public class CacheAdminService {
         String pattern = KeyArguments.escapeGlob(keys.prefix()) + "*";
         long start = System.nanoTime();
         return unlinkEverywhere(pattern)
-                .onTermination().invoke(nearCache::clear)
+                .onTermination().invoke(nearCache::flush)
                 .invoke(n -> Log.infof("cache admin: cleared %d keys under %s in %d ms", n, keys.prefix(),
                         (System.nanoTime() - start) / 1_000_000));
     }

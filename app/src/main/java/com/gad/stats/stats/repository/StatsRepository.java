@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.runtime.Startup;
 
+import com.gad.stats.database.DatabaseUnavailable;
 import com.gad.stats.stats.model.UserStats;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -75,7 +76,8 @@ public class StatsRepository {
         Timer.Sample sample = Timer.start();
         return userStatsQuery.execute(Tuple.of(userId, days))
                 .onTermination().invoke(() -> sample.stop(aggregationTimer))
-                .map(rows -> rows.size() == 0 ? null : toStats(rows.iterator().next(), userId, days));
+                .map(rows -> rows.size() == 0 ? null : toStats(rows.iterator().next(), userId, days))
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     /** The users with the most live tasks created in the last {@code days} days (warm-up). */
@@ -93,7 +95,8 @@ public class StatsRepository {
                     java.util.List<Long> ids = new java.util.ArrayList<>(rows.size());
                     rows.forEach(row -> ids.add(row.getLong(0)));
                     return ids;
-                });
+                })
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     private static UserStats toStats(Row row, long userId, int days) {

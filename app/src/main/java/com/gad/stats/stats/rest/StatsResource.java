@@ -11,8 +11,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -68,7 +70,10 @@ public class StatsResource {
             @PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId,
             @QueryParam("days") @DefaultValue("30")
             @Min(value = 1, message = DAYS_RULE) @Max(value = MAX_DAYS, message = DAYS_RULE) int days,
-            @QueryParam("use_cache") @DefaultValue("true") boolean useCache) {
+            @QueryParam("use_cache") @DefaultValue("true") boolean useCache,
+            @Context UriInfo uri) {
+        Params.refuseEmpty(uri, "days", DAYS_RULE);
+        Params.refuseEmpty(uri, "use_cache", Params.TRUE_OR_FALSE);
         Caller.of(identity).requireSelfOrStaff(userId);
         return stats.userStats(userId, days, useCache)
                 .map(result -> {

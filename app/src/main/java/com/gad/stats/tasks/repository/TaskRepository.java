@@ -6,6 +6,7 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.gad.stats.common.InvalidInput;
+import com.gad.stats.database.DatabaseUnavailable;
 import com.gad.stats.tasks.model.DuplicateCodigo;
 import com.gad.stats.tasks.model.Task;
 
@@ -33,7 +34,7 @@ public class TaskRepository {
     }
 
     public <T> Uni<T> inTransaction(java.util.function.Function<SqlConnection, Uni<T>> work) {
-        return pool.withTransaction(work);
+        return pool.withTransaction(work).plug(DatabaseUnavailable::whenFailing);
     }
 
     public Uni<Task> insert(Task t) {
@@ -46,7 +47,8 @@ public class TaskRepository {
                         t.estado(), t.delegadoUsuarioId(), t.creadoPorUsuarioId(), t.inicioProgramado(), t.finProgramado(),
                         t.inicioReal(), t.finReal() }))
                 .onFailure(PgException.class).transform(TaskRepository::translate)
-                .map(rows -> toTask(rows.iterator().next()));
+                .map(rows -> toTask(rows.iterator().next()))
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     public Uni<Task> findById(long id) {
@@ -69,7 +71,8 @@ public class TaskRepository {
                         t.estado(), t.delegadoUsuarioId(), t.inicioProgramado(), t.finProgramado(), t.inicioReal(),
                         t.finReal() }))
                 .onFailure(PgException.class).transform(TaskRepository::translate)
-                .map(rows -> toTask(rows.iterator().next()));
+                .map(rows -> toTask(rows.iterator().next()))
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     /** Soft delete; the delegado of the deleted task, or null when there was no live task. */
@@ -80,7 +83,8 @@ public class TaskRepository {
                 RETURNING delegado_usuario_id
                 """)
                 .execute(Tuple.of(id))
-                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
+                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0))
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     /** Newest first; {@code delegado} and {@code estado} are optional filters. */
@@ -94,14 +98,16 @@ public class TaskRepository {
                  LIMIT $3 OFFSET $4
                 """)
                 .execute(Tuple.of(delegado, estado, limit, offset))
-                .map(TaskRepository::toTasks);
+                .map(TaskRepository::toTasks)
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     private static Uni<Task> findById(SqlClient client, long id, boolean lock) {
         return client.preparedQuery("SELECT " + COLUMNS + " FROM tareas WHERE id = $1 AND deleted_at IS NULL"
                 + (lock ? " FOR UPDATE" : ""))
                 .execute(Tuple.of(id))
-                .map(rows -> rows.size() == 0 ? null : toTask(rows.iterator().next()));
+                .map(rows -> rows.size() == 0 ? null : toTask(rows.iterator().next()))
+                .plug(DatabaseUnavailable::whenFailing);
     }
 
     /** Constraint violations are the client's fault (invalid input, a taken codigo); anything else stays an error. */
