@@ -47,7 +47,7 @@ public class LogHygieneTest {
 
     /** Per-operation results: one event per request or write-back. */
     static final Set<String> PER_OPERATION = Set.of("hit", "hit_memory", "miss", "stale", "corrupt", "bypass", "set",
-            "set_skipped_invalidated");
+            "set_skipped_invalidated", "invalidate_skipped");
 
     /**
      * The log entries written while {@code action} ran, with the cache category opened to DEBUG, as an
