@@ -87,7 +87,7 @@ public class CacheAside {
             Optional<byte[]> near = nearCache.get(valueKey);
             if (near.isPresent()) {
                 metrics.count(CacheOutcome.MEMORY_HIT);
-                CacheLog.info(CacheOutcome.MEMORY_HIT.logWord(), valueKey, key.userId());
+                CacheLog.debug(CacheOutcome.MEMORY_HIT.logWord(), valueKey, key.userId());
                 return Uni.createFrom().item(new CachedJson(near.get(), new CacheInfo(CacheOutcome.MEMORY_HIT, valueKey)));
             }
             // before the Redis read: an invalidation arriving while it is in flight keeps its value out
@@ -120,7 +120,7 @@ public class CacheAside {
     public Uni<CachedJson> bypass(CacheKey key, Supplier<Uni<byte[]>> loader) {
         String valueKey = keys.valueKey(key);
         metrics.count(CacheOutcome.BYPASS);
-        CacheLog.info(CacheOutcome.BYPASS.logWord(), valueKey, key.userId());
+        CacheLog.debug(CacheOutcome.BYPASS.logWord(), valueKey, key.userId());
         return answered(loader, new CacheInfo(CacheOutcome.BYPASS, valueKey));
     }
 
@@ -132,14 +132,43 @@ public class CacheAside {
 
     /** O(1) invalidation of every cached value of the user. Fails when Redis cannot be reached. */
     public Uni<Void> invalidateUser(long userId) {
+        return invalidated(userId, store.invalidateUser(userId).replaceWith(Boolean.TRUE)).replaceWithVoid();
+    }
+
+    /**
+     * How long an invalidation made for a committed transaction is remembered, so that whoever hears
+     * of that transaction later skips it. Every listener hears of it milliseconds after the commit,
+     * unless its queue is far behind (the queue is bounded): a minute leaves room. A notification
+     * heard later only costs one invalidation more, never a stale value.
+     */
+    static final Duration APPLIED_TRANSACTION_TTL = Duration.ofMinutes(1);
+
+    /**
+     * {@link #invalidateUser} for a change committed by the transaction {@code transactionId}, once
+     * across all instances: the API right after its commit and every instance's database listener
+     * ask, the first changes the generation, the others skip. Fails when Redis cannot be reached (then
+     * nothing is recorded and the next to ask does it).
+     *
+     * @return true when this call changed the generation, false when it had been done for that transaction
+     */
+    public Uni<Boolean> invalidateUserAfterCommit(long userId, long transactionId) {
+        return invalidated(userId, store.invalidateUserOnce(userId, transactionId, APPLIED_TRANSACTION_TTL));
+    }
+
+    /** Logs and counts an invalidation; this instance's near cache drops the user whatever happened. */
+    private Uni<Boolean> invalidated(long userId, Uni<Boolean> invalidation) {
         long start = System.nanoTime();
         String generationKey = keys.generationKey(userId);
-        return store.invalidateUser(userId)
+        return invalidation
                 // after Redis answered (or failed), before the caller is: read-your-writes in this instance
                 .onTermination().invoke(() -> nearCache.invalidateUser(userId))
-                .invoke(() -> {
+                .invoke(changed -> {
                     metrics.operation("invalidate", start, true);
-                    CacheLog.info("invalidate", generationKey, userId);
+                    if (changed) {
+                        CacheLog.info("invalidate", generationKey, userId);
+                    } else {
+                        CacheLog.debug("invalidate_skipped", generationKey, userId);
+                    }
                 })
                 .onFailure().invoke(failure -> {
                     metrics.operation("invalidate", start, false);
@@ -149,13 +178,13 @@ public class CacheAside {
     }
 
     /**
-     * Invalidates each user once, {@code concurrency} at a time, after a committed change. Never
-     * fails: a user whose invalidation failed is logged and counted, and their values expire
-     * within the TTL.
+     * Invalidates each user once, {@code concurrency} at a time, after the transaction
+     * {@code transactionId} committed a change. Never fails: a user whose invalidation failed is
+     * logged and counted, and the database listeners, which hear of the same transaction, do it.
      */
-    public Uni<Void> invalidateAfterChange(Collection<Long> users, int concurrency) {
+    public Uni<Void> invalidateAfterCommit(long transactionId, Collection<Long> users, int concurrency) {
         return Multi.createFrom().iterable(Set.copyOf(users))
-                .onItem().transformToUni(user -> invalidateUser(user).onFailure().recoverWithNull())
+                .onItem().transformToUni(user -> invalidateUserAfterCommit(user, transactionId).onFailure().recoverWithNull())
                 .merge(concurrency)
                 .collect().last()
                 .replaceWithVoid();
@@ -174,7 +203,7 @@ public class CacheAside {
                 .invoke(lookup -> {
                     metrics.count(lookup.outcome());
                     if (lookup.outcome() != CacheOutcome.UNAVAILABLE) {
-                        CacheLog.info(lookup.outcome().logWord(), valueKey, key.userId());
+                        CacheLog.debug(lookup.outcome().logWord(), valueKey, key.userId());
                     }
                 });
     }
@@ -282,7 +311,7 @@ public class CacheAside {
         return store.storeIfGeneration(key, lookup.generation(), bytes, ttl, lock)
                 .invoke(stored -> {
                     metrics.operation("write", start, true);
-                    CacheLog.info(stored ? "set" : "set_skipped_invalidated", valueKey, key.userId());
+                    CacheLog.debug(stored ? "set" : "set_skipped_invalidated", valueKey, key.userId());
                 })
                 .onFailure().recoverWithItem(failure -> {
                     metrics.operation("write", start, false);

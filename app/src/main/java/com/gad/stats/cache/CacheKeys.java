@@ -16,6 +16,7 @@ import com.gad.stats.config.GadConfig;
  *   gad:stats:v2:{u42}:d30   a cached value (stats of user 42 over 30 days)
  *   gad:gen:v2:{u42}         the user's generation: changing it invalidates all of the user's values
  *   gad:lock:v2:{u42}:stats:d30  short lock held by the instance computing that value
+ *   gad:tx:v2:{u42}:1553     short-lived: user 42 was invalidated for the committed transaction 1553
  * </pre>
  */
 @ApplicationScoped
@@ -45,6 +46,11 @@ public class CacheKeys {
 
     public String generationKey(long userId) {
         return prefix + "gen:" + FORMAT_VERSION + ":" + hashTag(userId);
+    }
+
+    /** Marks the user invalidated for a committed transaction (same slot as the generation; not tracked). */
+    public String transactionKey(long userId, long transactionId) {
+        return prefix + "tx:" + FORMAT_VERSION + ":" + hashTag(userId) + ":" + transactionId;
     }
 
     /**

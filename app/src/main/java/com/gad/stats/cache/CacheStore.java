@@ -43,4 +43,11 @@ public interface CacheStore {
 
     /** Gives the user a fresh generation: every value stored under an older one reads as stale. */
     Uni<Void> invalidateUser(long userId);
+
+    /**
+     * Gives the user a fresh generation for the committed transaction {@code transactionId}, unless
+     * that was done already (by any instance) within {@code remembered}: the check, the new generation
+     * and the record of it are one atomic step. True when this call changed the generation.
+     */
+    Uni<Boolean> invalidateUserOnce(long userId, long transactionId, Duration remembered);
 }

@@ -55,6 +55,17 @@ public class RedisCacheStore implements CacheStore {
             return stored
             """;
 
+    /**
+     * A fresh generation, once per transaction: the mark of the transaction and the new generation
+     * are written together or not at all, so a mark always means the generation changed after that
+     * commit. KEYS: generation, transaction mark. ARGV: fresh generation, mark ttl milliseconds.
+     */
+    static final String INVALIDATE_ONCE_SCRIPT = """
+            if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return 0 end
+            redis.call('SET', KEYS[1], ARGV[1])
+            return 1
+            """;
+
     /** Deletes the lock only if this holder still owns it. KEYS: lock. ARGV: token. */
     static final String UNLOCK_SCRIPT = """
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -158,6 +169,16 @@ public class RedisCacheStore implements CacheStore {
     public Uni<Void> invalidateUser(long userId) {
         return send(Request.cmd(Command.SET).arg(keys.generationKey(userId)).arg(freshToken()))
                 .replaceWithVoid();
+    }
+
+    @Override
+    public Uni<Boolean> invalidateUserOnce(long userId, long transactionId, Duration remembered) {
+        return send(Request.cmd(Command.EVAL).arg(INVALIDATE_ONCE_SCRIPT).arg(2)
+                .arg(keys.generationKey(userId))
+                .arg(keys.transactionKey(userId, transactionId))
+                .arg(freshToken())
+                .arg(remembered.toMillis()))
+                .map(reply -> reply.toInteger() == 1);
     }
 
     private Uni<Response> send(Request request) {

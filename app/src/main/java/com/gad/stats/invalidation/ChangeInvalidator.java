@@ -3,28 +3,28 @@ package com.gad.stats.invalidation;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import java.util.stream.LongStream;
 
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.gad.stats.cache.CacheAside;
 import com.gad.stats.invalidation.InvalidationMetrics.Kind;
 import com.gad.stats.invalidation.InvalidationMetrics.Reason;
-import com.gad.stats.stats.service.StatsService;
 
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Applies database change notifications to the cache. Each notified user is invalidated through
- * the service API (one O(1) Redis command), at most {@code gad.invalidation.concurrency} at a time
- * across all notifications: a statement that changed 100,000 tasks of 1,000 users costs 1,000
- * invalidations, queued and run a few at a time, never a burst that holds the event loop.
+ * Applies database change notifications to the cache. Each notified user is invalidated (one O(1)
+ * Redis command), at most {@code gad.invalidation.concurrency} at a time across all notifications:
+ * a statement that changed 100,000 tasks of 1,000 users costs 1,000 invalidations, queued and run a
+ * few at a time, never a burst that holds the event loop. A notification that names its transaction
+ * is applied once across all instances and the API: whoever is first changes the user's
+ * generation, the others skip it ({@link CacheAside#invalidateUserAfterCommit}). At most
+ * {@link #QUEUE_CAPACITY} notifications wait ({@link NoticeQueue}).
  *
  * <p>When changes may have gone unheard, every cached value is made stale ({@link FullInvalidation},
  * run by a {@link FullInvalidationRunner}); one that fails is retried at the listener's next check.
@@ -32,44 +32,40 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class ChangeInvalidator {
 
-    private final StatsService stats;
+    /**
+     * Notifications waiting to be applied, at most. They are applied in order, so the last of a
+     * thousand waits behind 999 others: that many only pile up when Redis is failing or slow
+     * (each user then takes its deadline and retries), and by then one full invalidation, a miss per
+     * value, is cheaper than applying them late one by one. It also bounds the memory held: a
+     * notification carries at most 7,000 bytes of ids.
+     */
+    static final int QUEUE_CAPACITY = 1_000;
+
+    private final CacheAside cache;
     private final FullInvalidation fullInvalidation;
     private final FullInvalidationRunner full;
     private final InvalidationMetrics metrics;
     private final Pool pool;
-    private final int concurrency;
-    private final UnicastProcessor<ChangeNotice> notices = UnicastProcessor.create();
+    private final NoticeQueue notices;
 
     /** Retries of a user invalidation that failed, before every cached value is made stale instead. */
     static final int RETRIES = 2;
     static final Duration RETRY_FIRST = Duration.ofMillis(100);
     static final Duration RETRY_MAX = Duration.ofMillis(400);
 
-    ChangeInvalidator(StatsService stats, FullInvalidation fullInvalidation, InvalidationMetrics metrics, Pool pool,
+    ChangeInvalidator(CacheAside cache, FullInvalidation fullInvalidation, InvalidationMetrics metrics, Pool pool,
             InvalidationConfig config) {
-        this.stats = stats;
+        this.cache = cache;
         this.fullInvalidation = fullInvalidation;
         this.full = new FullInvalidationRunner(fullInvalidation, this::announced, metrics);
         this.metrics = metrics;
         this.pool = pool;
-        this.concurrency = config.concurrency();
-    }
-
-    @PostConstruct
-    void start() {
-        notices
-                .onItem().transformToMultiAndConcatenate(this::invalidations)
-                .onItem().transformToUni(Function.identity())
-                .merge(concurrency)
-                .subscribe().with(
-                        done -> {
-                        },
-                        failure -> Log.errorf(failure, "database change notifications are no longer applied"));
+        this.notices = new NoticeQueue(QUEUE_CAPACITY, config.concurrency(), this::invalidations, full, metrics);
     }
 
     /** A notification of the changes channel (called on the listening connection's event loop). */
     void accept(String payload) {
-        notices.onNext(ChangeNotice.parse(payload));
+        notices.offer(ChangeNotice.parse(payload));
     }
 
     /** A notification of the epoch channel: another instance made every value stale. */
@@ -119,7 +115,7 @@ public class ChangeInvalidator {
             metrics.received(Kind.USERS);
             AtomicInteger remaining = new AtomicInteger(users.userIds().length);
             return Multi.createFrom().items(LongStream.of(users.userIds()).boxed())
-                    .map(userId -> userInvalidation(userId, users.changedAtMillis(), remaining));
+                    .map(userId -> userInvalidation(userId, users.transactionId(), users.changedAtMillis(), remaining));
         }
         if (notice instanceof ChangeNotice.AllUsers) {
             metrics.received(Kind.ALL_USERS);
@@ -132,11 +128,20 @@ public class ChangeInvalidator {
         return Multi.createFrom().item(Uni.createFrom().voidItem().invoke(() -> invalidateEverything(Reason.UNREADABLE)));
     }
 
-    private Uni<Void> userInvalidation(long userId, long changedAtMillis, AtomicInteger remaining) {
-        return Uni.createFrom().deferred(() -> stats.invalidate(userId))
+    private Uni<Void> userInvalidation(long userId, OptionalLong transactionId, long changedAtMillis, AtomicInteger remaining) {
+        return Uni.createFrom().deferred(() -> transactionId.isPresent()
+                ? cache.invalidateUserAfterCommit(userId, transactionId.getAsLong())
+                : cache.invalidateUser(userId).replaceWith(Boolean.TRUE))
                 // a Redis deadline missed once (a busy moment) is retried before anything drastic
                 .onFailure().retry().withBackOff(RETRY_FIRST, RETRY_MAX).atMost(RETRIES)
-                .invoke(metrics::invalidated)
+                .invoke(changed -> {
+                    if (changed) {
+                        metrics.invalidated();
+                    } else {
+                        metrics.invalidationSkipped();
+                    }
+                })
+                .replaceWithVoid()
                 .onFailure().invoke(failure -> {
                     // the value it could not invalidate must not be served once Redis answers again
                     invalidateEverything(Reason.FAILED_INVALIDATION);

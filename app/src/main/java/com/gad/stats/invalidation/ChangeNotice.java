@@ -1,17 +1,22 @@
 package com.gad.stats.invalidation;
 
+import java.util.OptionalLong;
+
 /**
  * One notification of the {@code gad_stats_invalidate} channel, as the {@code tareas} triggers
- * send it (V3 migration): {@code <ms>:<id>,<id>,...}, or {@code <ms>:*} after a TRUNCATE, where
- * {@code <ms>} is the database clock at the end of the statement (Unix epoch milliseconds).
+ * send it (V5 migration): {@code <ms>:<txid>:<id>,<id>,...}, or {@code <ms>:<txid>:*} after a
+ * TRUNCATE, where {@code <ms>} is the database clock at the end of the statement (Unix epoch
+ * milliseconds) and {@code <txid>} the transaction that made the change ({@code txid_current()}).
+ * The V3 form without the transaction, {@code <ms>:<id>,...}, is still read (a trigger that
+ * predates V5, or a notification sent by hand): its users are invalidated unconditionally.
  */
 sealed interface ChangeNotice {
 
     /** Longest payload quoted in a log line. */
     int LOGGED_PAYLOAD = 80;
 
-    /** Tasks of these delegados changed. */
-    record Users(long changedAtMillis, long[] userIds) implements ChangeNotice {
+    /** Tasks of these delegados changed, in the transaction named when it is known. */
+    record Users(long changedAtMillis, OptionalLong transactionId, long[] userIds) implements ChangeNotice {
     }
 
     /** Every task may have changed (TRUNCATE). */
@@ -31,12 +36,21 @@ sealed interface ChangeNotice {
         if (colon <= 0 || colon == payload.length() - 1) {
             return new Unreadable(payload);
         }
+        int second = payload.indexOf(':', colon + 1);
+        int ids = second < 0 ? colon : second;
+        if (ids == colon + 1 || ids == payload.length() - 1) {
+            return new Unreadable(payload);
+        }
         try {
             long changedAt = Long.parseLong(payload, 0, colon, 10);
-            if (colon == payload.length() - 2 && payload.charAt(colon + 1) == '*') {
+            OptionalLong transaction = second < 0 ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(payload, colon + 1, second, 10));
+            if (transaction.isPresent() && transaction.getAsLong() <= 0) {
+                return new Unreadable(payload);
+            }
+            if (ids == payload.length() - 2 && payload.charAt(ids + 1) == '*') {
                 return new AllUsers(changedAt);
             }
-            return new Users(changedAt, userIds(payload, colon + 1));
+            return new Users(changedAt, transaction, userIds(payload, ids + 1));
         } catch (NumberFormatException e) {
             return new Unreadable(payload);
         }

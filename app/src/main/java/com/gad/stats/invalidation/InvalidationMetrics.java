@@ -17,7 +17,10 @@ import io.micrometer.core.instrument.Timer;
  * <li>{@code gad_invalidation_listener_up}: 1 while listening and caught up (see {@link DatabaseChangeListener});</li>
  * <li>{@code gad_invalidation_listener_subscribes_total}: times LISTEN was (re)established;</li>
  * <li>{@code gad_invalidation_notifications_total{kind=users|all_users|unreadable|epoch}}: notifications received;</li>
- * <li>{@code gad_invalidation_invalidations_total{result=ok|failed}}: user invalidations made from them;</li>
+ * <li>{@code gad_invalidation_invalidations_total{result=ok|skipped|failed}}: user invalidations made from them
+ * ({@code skipped}: already made for that transaction, by the API or another instance);</li>
+ * <li>{@code gad_invalidation_queue_overflows_total}: notices that found the queue full (each made every
+ * cached value stale instead);</li>
  * <li>{@code gad_invalidation_full_requested_total{reason=...}}: reasons to make every cached value stale;</li>
  * <li>{@code gad_invalidation_full_total{result=ok|failed}}: times it was done (one run covers every request
  * made before it started);</li>
@@ -47,7 +50,9 @@ public class InvalidationMetrics {
         /** A notification that does not say which users changed. */
         UNREADABLE(true),
         /** A user invalidation that could not reach Redis (every instance applies the notification itself). */
-        FAILED_INVALIDATION(false);
+        FAILED_INVALIDATION(false),
+        /** A notice that found this instance's queue full (every instance has a queue of its own). */
+        QUEUE_OVERFLOW(false);
 
         /** Whether the new epoch is told to the other instances, so that they all agree on it. */
         final boolean told;
@@ -66,6 +71,8 @@ public class InvalidationMetrics {
     private final Counter fullFailed;
     private final Counter invalidated;
     private final Counter failed;
+    private final Counter skipped;
+    private final Counter overflows;
     private final Counter subscribes;
     private final Timer lag;
 
@@ -86,6 +93,10 @@ public class InvalidationMetrics {
         fullFailed = fullInvalidations(registry, "failed");
         invalidated = invalidations(registry, "ok");
         failed = invalidations(registry, "failed");
+        skipped = invalidations(registry, "skipped");
+        overflows = Counter.builder("gad.invalidation.queue.overflows")
+                .description("Change notifications that found the queue full (every cached value made stale instead)")
+                .register(registry);
         subscribes = Counter.builder("gad.invalidation.listener.subscribes")
                 .description("Times LISTEN was established on a new database connection")
                 .register(registry);
@@ -123,6 +134,15 @@ public class InvalidationMetrics {
 
     void invalidationFailed() {
         failed.increment();
+    }
+
+    /** A user already invalidated for the notice's transaction. */
+    void invalidationSkipped() {
+        skipped.increment();
+    }
+
+    void queueOverflowed() {
+        overflows.increment();
     }
 
     void fullRequested(Reason reason) {

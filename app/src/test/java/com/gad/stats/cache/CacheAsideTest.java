@@ -3,6 +3,7 @@ package com.gad.stats.cache;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,6 +76,10 @@ class CacheAsideTest {
 
     static CachedJson answer(Uni<CachedJson> uni) {
         return uni.subscribe().withSubscriber(UniAssertSubscriber.create()).assertCompleted().getItem();
+    }
+
+    static boolean changed(Uni<Boolean> invalidation) {
+        return invalidation.subscribe().withSubscriber(UniAssertSubscriber.create()).assertCompleted().getItem();
     }
 
     CachedJson get(CacheAside pipeline) {
@@ -264,9 +269,35 @@ class CacheAsideTest {
     @Test
     void invalidationAfterAChangeNeverFails() {
         store.invalidationsFail = true;
-        answer(cache.invalidateAfterChange(List.of(1L, 2L, 2L), 2).replaceWith(CachedJson.class.cast(null)));
+        answer(cache.invalidateAfterCommit(7, List.of(1L, 2L, 2L), 2).replaceWith(CachedJson.class.cast(null)));
         UniAssertSubscriber<Void> direct = cache.invalidateUser(1L).subscribe().withSubscriber(UniAssertSubscriber.create());
         direct.assertFailedWith(IllegalStateException.class);
+    }
+
+    /** The API after its commit and each listener ask for the same transaction: the first changes the generation. */
+    @Test
+    void aTransactionInvalidatesOnceWhoeverAsks() {
+        assertEquals(CacheOutcome.MISS, get(cache).info().outcome());
+        String generation = store.generations.get(KEY.userId());
+
+        assertEquals(true, changed(cache.invalidateUserAfterCommit(KEY.userId(), 1553)));
+        String afterFirst = store.generations.get(KEY.userId());
+        assertNotEquals(generation, afterFirst);
+        assertEquals(false, changed(cache.invalidateUserAfterCommit(KEY.userId(), 1553)));
+        assertEquals(false, changed(cache.invalidateUserAfterCommit(KEY.userId(), 1553)));
+        assertEquals(afterFirst, store.generations.get(KEY.userId()), "one generation change for the transaction");
+
+        assertEquals(true, changed(cache.invalidateUserAfterCommit(KEY.userId(), 1554)), "another transaction invalidates again");
+    }
+
+    /** Nothing is recorded when Redis could not be reached: the next to ask for the transaction does it. */
+    @Test
+    void aFailedInvalidationOfATransactionIsLeftToTheNextToAsk() {
+        store.invalidationsFail = true;
+        cache.invalidateUserAfterCommit(KEY.userId(), 1553).subscribe().withSubscriber(UniAssertSubscriber.create())
+                .assertFailedWith(IllegalStateException.class);
+        store.invalidationsFail = false;
+        assertEquals(true, changed(cache.invalidateUserAfterCommit(KEY.userId(), 1553)));
     }
 
     // --- near cache ------------------------------------------------------------------------
@@ -304,7 +335,7 @@ class CacheAsideTest {
     void aFailedInvalidationStillDropsTheLocalEntry() {
         servedFromMemory();
         store.invalidationsFail = true;
-        answer(cache.invalidateAfterChange(List.of(KEY.userId()), 1).replaceWith(CachedJson.class.cast(null)));
+        answer(cache.invalidateAfterCommit(7, List.of(KEY.userId()), 1).replaceWith(CachedJson.class.cast(null)));
         assertEquals(CacheOutcome.HIT, get(cache).info().outcome(), "from Redis, not from memory");
     }
 

@@ -3,6 +3,7 @@ package com.gad.stats.cache;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,6 +23,8 @@ final class InMemoryCacheStore implements CacheStore {
     final Map<CacheKey, String> locks = new ConcurrentHashMap<>();
     /** What PTTL would answer for a value: the TTL it was stored with, unless a test sets it. */
     final Map<CacheKey, Duration> remainingTtls = new ConcurrentHashMap<>();
+    /** "user:transaction" of every invalidation made once per transaction (never forgotten here). */
+    final Set<String> invalidatedTransactions = ConcurrentHashMap.newKeySet();
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger stores = new AtomicInteger();
     private final AtomicLong tokens = new AtomicLong();
@@ -86,6 +89,18 @@ final class InMemoryCacheStore implements CacheStore {
         }
         generations.put(userId, freshToken());
         return Uni.createFrom().voidItem();
+    }
+
+    @Override
+    public Uni<Boolean> invalidateUserOnce(long userId, long transactionId, Duration remembered) {
+        if (invalidationsFail) {
+            return unreachable();
+        }
+        if (!invalidatedTransactions.add(userId + ":" + transactionId)) {
+            return Uni.createFrom().item(false);
+        }
+        generations.put(userId, freshToken());
+        return Uni.createFrom().item(true);
     }
 
     private String freshToken() {

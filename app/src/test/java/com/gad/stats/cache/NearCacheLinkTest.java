@@ -314,5 +314,10 @@ public class NearCacheLinkTest {
         public Uni<Void> invalidateUser(long userId) {
             return store.invalidateUser(userId);
         }
+
+        @Override
+        public Uni<Boolean> invalidateUserOnce(long userId, long transactionId, Duration remembered) {
+            return store.invalidateUserOnce(userId, transactionId, remembered);
+        }
     }
 }

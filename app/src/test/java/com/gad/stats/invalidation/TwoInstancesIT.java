@@ -20,8 +20,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.gad.stats.auth.Roles;
+import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.support.Api;
 import com.gad.stats.support.LocalServicesResource;
+import com.gad.stats.support.RedisProbe;
 import com.gad.stats.support.TestData;
 import com.gad.stats.support.Tokens;
 
@@ -34,7 +36,9 @@ import io.restassured.response.ValidatableResponse;
 /**
  * Two instances of the packaged service on one PostgreSQL and one Redis: the one Quarkus starts for
  * this test, and a second started here from the same jar with the same configuration. A change
- * made in SQL reaches both; each applies it once (one Redis write per affected user and instance).
+ * made in SQL reaches both, and a write through the API too; either changes the user's generation
+ * once in all (counted by Redis itself), whoever hears of it first: the API after its commit, or one
+ * of the listeners. The others skip it.
  */
 @QuarkusIntegrationTest
 @WithTestResource(value = LocalServicesResource.class, scope = TestResourceScope.GLOBAL)
@@ -100,28 +104,67 @@ public class TwoInstancesIT {
         return sample(instance, "gad_invalidation_invalidations_total", "result=\"ok\"");
     }
 
+    /** Notified user invalidations this instance made or skipped (already made for their transaction). */
+    static double handled(io.restassured.specification.RequestSpecification instance) {
+        return invalidations(instance) + sample(instance, "gad_invalidation_invalidations_total", "result=\"skipped\"");
+    }
+
+    static String generationKey(long user) {
+        return "gad:gen:" + CacheKeys.FORMAT_VERSION + ":{u" + user + "}";
+    }
+
     static String listener(io.restassured.specification.RequestSpecification instance) {
         return instance.when().get("/q/health/ready").then().extract().jsonPath()
                 .getString("checks.find { it.name == 'database-invalidation' }.data.listener");
     }
 
     @Test
-    void aChangeMadeInSqlReachesBothInstancesOnceEach() {
+    void aChangeMadeInSqlReachesBothInstancesAndChangesTheGenerationOnce() {
         long user = TestData.user(1);
         String token = Tokens.forUser(user, Roles.EFECTIVO);
         stats(given(), token, user).body("total", is(0));
         stats(given(), token, user).body("total", is(0)).body("_cache.hit", is(true));
         stats(onSecond(), token, user).body("total", is(0)).body("_cache.hit", is(true)); // one shared Redis
-        double first = Api.metric("gad_invalidation_invalidations_total{result=\"ok\"}");
-        double other = invalidations(onSecond());
+        double first = handled(given());
+        double other = handled(onSecond());
+        double changedBefore = invalidations(given()) + invalidations(onSecond());
 
-        TestData.task(user, "programada", Duration.ofHours(1));
+        try (RedisProbe.KeySets generationSets = new RedisProbe.KeySets(generationKey(user))) {
+            TestData.task(user, "programada", Duration.ofHours(1));
 
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
-                .untilAsserted(() -> stats(given(), token, user).body("total", is(1)));
+            // the event: both listeners have handled the notification
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> handled(given()) == first + 1 && handled(onSecond()) == other + 1);
+            assertEquals(1, generationSets.count(), "one generation change for the two instances");
+            assertEquals(changedBefore + 1, invalidations(given()) + invalidations(onSecond()), "made by one listener");
+        }
+        stats(given(), token, user).body("total", is(1));
         stats(onSecond(), token, user).body("total", is(1));
-        await().atMost(Duration.ofSeconds(5)).until(() -> invalidations(onSecond()) == other + 1);
-        assertEquals(first + 1, Api.metric("gad_invalidation_invalidations_total{result=\"ok\"}"));
+    }
+
+    /** The API invalidates after its commit; both listeners hear of the same transaction and skip it. */
+    @Test
+    void aWriteThroughTheApiChangesTheGenerationOnceWhateverTheInstances() {
+        long user = TestData.user(1);
+        String token = Tokens.forUser(user, Roles.EFECTIVO);
+        String staff = Tokens.forUser(TestData.user(2), Roles.SUPERVISOR);
+        stats(given(), token, user).body("total", is(0));
+        stats(onSecond(), token, user).body("total", is(0)).body("_cache.hit", is(true));
+        double first = handled(given());
+        double other = handled(onSecond());
+
+        try (RedisProbe.KeySets generationSets = new RedisProbe.KeySets(generationKey(user))) {
+            given().auth().oauth2(staff).contentType("application/json")
+                    .body("{\"titulo\":\"t\",\"tipo\":\"patrullaje\",\"delegado_usuario_id\":" + user + "}")
+                    .when().post("/api/v1/tasks").then().statusCode(201);
+            assertEquals(1, generationSets.count(), "invalidated before the answer");
+
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> handled(given()) == first + 1 && handled(onSecond()) == other + 1);
+            assertEquals(1, generationSets.count(), "both listeners skipped the transaction");
+        }
+        stats(onSecond(), token, user).body("total", is(1)).body("_cache.reason", is("stale"));
+        stats(given(), token, user).body("total", is(1)).body("_cache.hit", is(true));
     }
 
     /**

@@ -1,12 +1,15 @@
 package com.gad.stats.ops;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -29,10 +32,10 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * What the service logs: each cache operation carries the key, the result and the user as
- * structured fields, and no password or token ever reaches a log line, whatever the request. Here
- * the records are captured in-process; {@link LogHygieneIT} reads the JSON lines the packaged
- * application writes in prod.
+ * What the service logs: each cache operation is an event with the key, the result and the user as
+ * structured fields; per-operation events (hit, miss, set) only at DEBUG, invalidations at INFO; and
+ * no password or token ever reaches a log line, whatever the request. Here the records are captured
+ * in-process; {@link LogHygieneIT} reads the JSON lines the packaged application writes in prod.
  */
 @QuarkusTest
 @WithTestResource(value = LocalServicesResource.class, scope = TestResourceScope.GLOBAL)
@@ -42,8 +45,15 @@ public class LogHygieneTest {
     public record LogEntry(String level, String text, Map<String, String> fields) {
     }
 
-    /** The log entries written while {@code action} ran. */
-    protected List<LogEntry> logsDuring(Runnable action) {
+    /** Per-operation results: one event per request or write-back. */
+    static final Set<String> PER_OPERATION = Set.of("hit", "hit_memory", "miss", "stale", "corrupt", "bypass", "set",
+            "set_skipped_invalidated", "invalidate_skipped");
+
+    /**
+     * The log entries written while {@code action} ran, with the cache category opened to DEBUG, as an
+     * operator would, or at its configured level (INFO).
+     */
+    protected List<LogEntry> logsDuring(boolean cacheDebug, Runnable action) {
         Logger root = Logger.getLogger("");
         Logger cache = Logger.getLogger("com.gad.stats.cache");
         Level cacheLevel = cache.getLevel();
@@ -81,7 +91,9 @@ public class LogHygieneTest {
         };
         capture.setLevel(Level.ALL);
         root.addHandler(capture);
-        cache.setLevel(Level.FINE);
+        if (cacheDebug) {
+            cache.setLevel(Level.FINE);
+        }
         try {
             action.run();
         } finally {
@@ -94,22 +106,46 @@ public class LogHygieneTest {
     }
 
     @Test
-    void cacheOperationsLogTheKeyTheResultAndTheUser() {
+    void perOperationEventsAreDebugWithTheKeyTheResultAndTheUser() {
         long user = TestData.user(1);
         String token = Tokens.forUser(user, Roles.EFECTIVO);
         String valueKey = Api.statsKey(user, 30);
         String generationKey = "gad:gen:" + CacheKeys.FORMAT_VERSION + ":{u" + user + "}";
 
-        List<LogEntry> entries = logsDuring(() -> {
-            Api.getStats(token, user, null).statusCode(200);
-            Api.getStats(token, user, null).statusCode(200);
-            given().auth().oauth2(token).when().post("/api/v1/stats/invalidate/user/" + user).then().statusCode(200);
-        });
+        List<LogEntry> entries = logsDuring(true, () -> readTwiceAndInvalidate(token, user));
 
-        assertTrue(has(entries, "invalidate", generationKey, user), "invalidation logged with key, result and user: " + entries);
-        assertTrue(has(entries, "miss", valueKey, user), "miss logged: " + entries);
-        assertTrue(has(entries, "set", valueKey, user), "write-back logged: " + entries);
-        assertTrue(has(entries, "hit", valueKey, user), "hit logged: " + entries);
+        assertTrue(has(entries, "DEBUG", "miss", valueKey, user), "miss logged at DEBUG: " + entries);
+        assertTrue(has(entries, "DEBUG", "set", valueKey, user), "write-back logged at DEBUG: " + entries);
+        assertTrue(has(entries, "DEBUG", "hit", valueKey, user), "hit logged at DEBUG: " + entries);
+        assertTrue(has(entries, "INFO", "invalidate", generationKey, user), "invalidation logged at INFO: " + entries);
+    }
+
+    /** The default: no line per request, the invalidation still logged, and the metrics count every operation. */
+    @Test
+    void atInfoOnlyInvalidationsAreLoggedAndMetricsCountEveryOperation() {
+        long user = TestData.user(1);
+        String token = Tokens.forUser(user, Roles.EFECTIVO);
+        String generationKey = "gad:gen:" + CacheKeys.FORMAT_VERSION + ":{u" + user + "}";
+        double misses = Api.metric("gad_cache_requests_total{result=\"miss\"}");
+        double hits = Api.metric("gad_cache_requests_total{result=\"hit\"}");
+
+        List<LogEntry> entries = logsDuring(false, () -> readTwiceAndInvalidate(token, user));
+
+        String userId = Long.toString(user);
+        List<LogEntry> perOperation = entries.stream()
+                .filter(e -> userId.equals(e.fields().get("user_id")) && PER_OPERATION.contains(e.fields().get("cache_result")))
+                .toList();
+        assertEquals(List.of(), perOperation, "no per-operation line at INFO");
+        assertTrue(has(entries, "INFO", "invalidate", generationKey, user), "invalidation logged at INFO: " + entries);
+        assertTrue(Api.metric("gad_cache_requests_total{result=\"miss\"}") >= misses + 1, "the miss counted");
+        assertTrue(Api.metric("gad_cache_requests_total{result=\"hit\"}") >= hits + 1, "the hit counted");
+    }
+
+    /** A miss, its write-back, a hit, then an invalidation through the API. */
+    private static void readTwiceAndInvalidate(String token, long user) {
+        Api.getStats(token, user, null).statusCode(200).body("_cache.hit", is(false));
+        Api.getStats(token, user, null).statusCode(200).body("_cache.hit", is(true));
+        given().auth().oauth2(token).when().post("/api/v1/stats/invalidate/user/" + user).then().statusCode(200);
     }
 
     @Test
@@ -121,7 +157,7 @@ public class LogHygieneTest {
         String minted = Tokens.forUser(user, Roles.SUPERVISOR);
         String[] issued = new String[1];
 
-        List<LogEntry> entries = logsDuring(() -> {
+        List<LogEntry> entries = logsDuring(true, () -> {
             issued[0] = given().contentType("application/json")
                     .body("{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}")
                     .when().post("/api/v1/auth/login").then().statusCode(200)
@@ -159,8 +195,8 @@ public class LogHygieneTest {
         return jwt.substring(jwt.lastIndexOf('.') + 1);
     }
 
-    private static boolean has(List<LogEntry> entries, String result, String key, long user) {
-        return entries.stream().anyMatch(e -> result.equals(e.fields().get("cache_result"))
+    private static boolean has(List<LogEntry> entries, String level, String result, String key, long user) {
+        return entries.stream().anyMatch(e -> level.equals(e.level()) && result.equals(e.fields().get("cache_result"))
                 && key.equals(e.fields().get("cache_key"))
                 && Long.toString(user).equals(e.fields().get("user_id")));
     }

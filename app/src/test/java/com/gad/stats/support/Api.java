@@ -45,10 +45,11 @@ public final class Api {
     private static final java.util.concurrent.atomic.AtomicLong MARKERS = new java.util.concurrent.atomic.AtomicLong(8_000_000_000_000_000_000L);
 
     /**
-     * Waits until the service has applied every change committed to tareas so far. Each change
-     * reaches the cache a few milliseconds after its commit (the triggers' notification), also after
-     * an API write, which invalidates once more when the notification arrives; a test that expects a
-     * hit right after a write waits here first. A marker notification naming a user id nobody has is
+     * Waits until the service has applied every change committed to tareas so far. A change made in
+     * SQL reaches the cache a few milliseconds after its commit (the triggers' notification); an API
+     * write is invalidated before it is answered, once for its transaction, and its notification changes
+     * nothing more. A test that expects a hit after a SQL write waits here first. A marker
+     * notification (the V3 form, without a transaction) naming a user id nobody has is
      * sent now; PostgreSQL delivers notifications in commit order and the service applies them in
      * order, so once the marker user's generation exists in Redis the earlier changes are applied.
      */

@@ -139,4 +139,70 @@ public final class RedisProbe {
         in.read();
         return sb.toString();
     }
+
+    /**
+     * Counts the SETs of one key as Redis itself reports them (keyspace notifications, turned on for
+     * the time of the count on the test-owned standalone Redis), scripts' SETs included: how many
+     * times a user's generation changed, whoever changed it.
+     */
+    public static final class KeySets implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final String pattern;
+        private final String previousEvents;
+        private int markers;
+        private int sets;
+
+        public KeySets(String key) {
+            try {
+                @SuppressWarnings("unchecked")
+                List<Object> events = (List<Object>) call("CONFIG", "GET", "notify-keyspace-events");
+                previousEvents = new String((byte[]) events.get(1), StandardCharsets.UTF_8);
+                call("CONFIG", "SET", "notify-keyspace-events", "K$");
+                pattern = "__keyspace@*__:" + key;
+                socket = new Socket("127.0.0.1", LocalServicesResource.probePort());
+                in = new BufferedInputStream(socket.getInputStream());
+                socket.getOutputStream().write(encode(new Object[] { "PSUBSCRIBE", pattern }));
+                socket.getOutputStream().flush();
+                read(in); // the confirmation
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /**
+         * The SETs of the key so far: a marker published on the same channel comes after every event
+         * Redis sent before it, so reading up to it reads them all.
+         */
+        public int count() {
+            String marker = "marker-" + (++markers);
+            call("PUBLISH", pattern.replace("@*__", "@0__"), marker);
+            try {
+                while (true) {
+                    @SuppressWarnings("unchecked")
+                    List<Object> message = (List<Object>) read(in); // pmessage, pattern, channel, event
+                    String event = new String((byte[]) message.get(3), StandardCharsets.UTF_8);
+                    if (event.equals(marker)) {
+                        return sets;
+                    }
+                    if (event.equals("set")) {
+                        sets++;
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                call("CONFIG", "SET", "notify-keyspace-events", previousEvents);
+            }
+        }
+    }
 }

@@ -27,6 +27,12 @@ public class TaskRepository {
             id, codigo, titulo, descripcion, tipo, prioridad, estado, delegado_usuario_id, creado_por_usuario_id,
             inicio_programado, fin_programado, inicio_real, fin_real, created_at, updated_at""";
 
+    /**
+     * The writing transaction's id, as the tareas triggers send it (V5 migration). txid_current(),
+     * not pg_current_xact_id(): the same number, and it also works before PostgreSQL 13.
+     */
+    private static final String TRANSACTION = "txid_current() AS txid";
+
     private final Pool pool;
 
     TaskRepository(Pool pool) {
@@ -37,17 +43,18 @@ public class TaskRepository {
         return pool.withTransaction(work).plug(DatabaseUnavailable::whenFailing);
     }
 
-    public Uni<Task> insert(Task t) {
+    /** The row as inserted, and its transaction (the statement's own). */
+    public Uni<Written<Task>> insert(Task t) {
         return pool.preparedQuery("""
                 INSERT INTO tareas (codigo, titulo, descripcion, tipo, prioridad, estado, delegado_usuario_id,
                                     creado_por_usuario_id, inicio_programado, fin_programado, inicio_real, fin_real)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-                RETURNING """ + " " + COLUMNS)
+                RETURNING """ + " " + COLUMNS + ", " + TRANSACTION)
                 .execute(Tuple.from(new Object[] { t.codigo(), t.titulo(), t.descripcion(), t.tipo(), (short) t.prioridad(),
                         t.estado(), t.delegadoUsuarioId(), t.creadoPorUsuarioId(), t.inicioProgramado(), t.finProgramado(),
                         t.inicioReal(), t.finReal() }))
                 .onFailure(PgException.class).transform(TaskRepository::translate)
-                .map(rows -> toTask(rows.iterator().next()))
+                .map(TaskRepository::written)
                 .plug(DatabaseUnavailable::whenFailing);
     }
 
@@ -60,30 +67,36 @@ public class TaskRepository {
         return findById(conn, id, true);
     }
 
-    public Uni<Task> update(SqlConnection conn, Task t) {
+    /** The row as updated, and the transaction of {@code conn}. */
+    public Uni<Written<Task>> update(SqlConnection conn, Task t) {
         return conn.preparedQuery("""
                 UPDATE tareas
                    SET titulo = $2, descripcion = $3, tipo = $4, prioridad = $5, estado = $6, delegado_usuario_id = $7,
                        inicio_programado = $8, fin_programado = $9, inicio_real = $10, fin_real = $11, updated_at = now()
                  WHERE id = $1 AND deleted_at IS NULL
-                RETURNING """ + " " + COLUMNS)
+                RETURNING """ + " " + COLUMNS + ", " + TRANSACTION)
                 .execute(Tuple.from(new Object[] { t.id(), t.titulo(), t.descripcion(), t.tipo(), (short) t.prioridad(),
                         t.estado(), t.delegadoUsuarioId(), t.inicioProgramado(), t.finProgramado(), t.inicioReal(),
                         t.finReal() }))
                 .onFailure(PgException.class).transform(TaskRepository::translate)
-                .map(rows -> toTask(rows.iterator().next()))
+                .map(TaskRepository::written)
                 .plug(DatabaseUnavailable::whenFailing);
     }
 
-    /** Soft delete; the delegado of the deleted task, or null when there was no live task. */
-    public Uni<Long> softDelete(long id) {
+    /** Soft delete; the delegado of the deleted task and the transaction, or null when there was no live task. */
+    public Uni<Written<Long>> softDelete(long id) {
         return pool.preparedQuery("""
                 UPDATE tareas SET deleted_at = now(), updated_at = now()
                  WHERE id = $1 AND deleted_at IS NULL
-                RETURNING delegado_usuario_id
-                """)
+                RETURNING delegado_usuario_id, """ + " " + TRANSACTION)
                 .execute(Tuple.of(id))
-                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return null;
+                    }
+                    Row row = rows.iterator().next();
+                    return new Written<>(row.getLong("delegado_usuario_id"), row.getLong("txid"));
+                })
                 .plug(DatabaseUnavailable::whenFailing);
     }
 
@@ -120,6 +133,11 @@ public class TaskRepository {
             case "23514" -> new InvalidInput(null, "The task violates a constraint (dates out of order or a value out of range)");
             default -> failure;
         };
+    }
+
+    private static Written<Task> written(RowSet<Row> rows) {
+        Row row = rows.iterator().next();
+        return new Written<>(toTask(row), row.getLong("txid"));
     }
 
     private static List<Task> toTasks(RowSet<Row> rows) {

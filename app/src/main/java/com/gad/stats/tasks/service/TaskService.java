@@ -24,6 +24,7 @@ import com.gad.stats.tasks.model.TaskChanges;
 import com.gad.stats.tasks.model.TaskNotFound;
 import com.gad.stats.tasks.model.TaskPage;
 import com.gad.stats.tasks.repository.TaskRepository;
+import com.gad.stats.tasks.repository.Written;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -31,7 +32,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * Task writes and reads, and every rule of who may do what with a task (the resource only requires
  * one of the known roles). Every write invalidates the caches of every user it affects (the old
- * and the new delegado) after the transaction commits — one O(1) Redis command per user. A failed
+ * and the new delegado) after the transaction commits — one O(1) Redis command per user, once per
+ * transaction across every instance (the database listeners skip what the API already did). A failed
  * invalidation is logged and counted by the cache; the write stands, and the values it could not
  * invalidate expire within their TTL.
  */
@@ -66,7 +68,8 @@ public class TaskService {
                 estado.stampsEnd() ? now : null, null, null);
         requireScheduleInOrder(task);
         return repository.insert(task)
-                .call(created -> written("create", created.delegadoUsuarioId()));
+                .call(created -> written("create", created.transactionId(), created.row().delegadoUsuarioId()))
+                .map(Written::row);
     }
 
     /** A live task its delegado, a supervisor or an admin may read. */
@@ -97,19 +100,20 @@ public class TaskService {
                     return repository.update(conn, merged(current, changes, fullReplacement))
                             .map(updated -> new Change(current, updated));
                 }))
-                .call(change -> written("update", change.before().delegadoUsuarioId(), change.after().delegadoUsuarioId()))
-                .map(Change::after);
+                .call(change -> written("update", change.after().transactionId(), change.before().delegadoUsuarioId(),
+                        change.after().row().delegadoUsuarioId()))
+                .map(change -> change.after().row());
     }
 
     /** Soft delete, by a supervisor or an admin. */
     public Uni<Void> delete(Caller caller, long id) {
         requireStaff(caller);
         return repository.softDelete(id)
-                .chain(delegado -> {
-                    if (delegado == null) {
+                .chain(deleted -> {
+                    if (deleted == null) {
                         throw new TaskNotFound(id);
                     }
-                    return written("delete", delegado);
+                    return written("delete", deleted.transactionId(), deleted.row());
                 });
     }
 
@@ -140,14 +144,18 @@ public class TaskService {
                 : cache.get(CacheKey.tasks(delegado, limit, offset, estado), page);
     }
 
-    /** A committed write: counted, then the caches of every user it touched are invalidated. */
-    private Uni<Void> written(String operation, Long... affectedUsers) {
+    /**
+     * A committed write: counted, then the caches of every user it touched are invalidated, once for
+     * its transaction: the listeners that hear of the same transaction skip it (and do it, should
+     * this invalidation fail).
+     */
+    private Uni<Void> written(String operation, long transactionId, Long... affectedUsers) {
         registry.counter("gad.tasks.writes", "operation", operation).increment();
-        return cache.invalidateAfterChange(List.of(affectedUsers), affectedUsers.length);
+        return cache.invalidateAfterCommit(transactionId, List.of(affectedUsers), affectedUsers.length);
     }
 
     /** A task before and after an update (the delegado may differ: both users are affected). */
-    private record Change(Task before, Task after) {
+    private record Change(Task before, Written<Task> after) {
     }
 
     private static void requireStaff(Caller caller) {
