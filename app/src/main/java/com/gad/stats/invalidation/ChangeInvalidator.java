@@ -8,7 +8,9 @@ import java.util.stream.LongStream;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
+import com.gad.stats.cache.MasterChange;
 import com.gad.stats.invalidation.InvalidationMetrics.Kind;
 import com.gad.stats.invalidation.InvalidationMetrics.Reason;
 import com.gad.stats.stats.service.StatsService;
@@ -86,6 +88,11 @@ public class ChangeInvalidator {
     void invalidateEverything(Reason reason) {
         full.owe(reason);
         full.runIfOwed();
+    }
+
+    /** A Redis master changed: it may lack invalidations made on its predecessor. */
+    void masterChanged(@Observes MasterChange change) {
+        invalidateEverything(Reason.FAILOVER);
     }
 
     /** Runs the owed full invalidation, if any (the listener's periodic check). */

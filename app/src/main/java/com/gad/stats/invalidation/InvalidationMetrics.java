@@ -47,7 +47,12 @@ public class InvalidationMetrics {
         /** A notification that does not say which users changed. */
         UNREADABLE(true),
         /** A user invalidation that could not reach Redis (every instance applies the notification itself). */
-        FAILED_INVALIDATION(false);
+        FAILED_INVALIDATION(false),
+        /**
+         * A Redis master changed (failover, restart, node added or removed; cache.MasterWatch): it may
+         * lack invalidations its predecessor had. Told too, although every instance sees it itself.
+         */
+        FAILOVER(true);
 
         /** Whether the new epoch is told to the other instances, so that they all agree on it. */
         final boolean told;
