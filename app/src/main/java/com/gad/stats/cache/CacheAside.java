@@ -181,7 +181,7 @@ public class CacheAside {
 
     /** What the stored bytes mean against the user's generation and the current epoch. */
     private Lookup interpreted(CacheStore.Stored stored) {
-        // before the epoch: trusted only once an advance has set it
+        // read first: an advance sets the new epoch before it makes the epoch trusted again
         boolean trusted = epoch.trusted();
         long currentEpoch = epoch.current();
         if (stored.bytes().isEmpty()) {

@@ -137,6 +137,9 @@ abstract class FailoverContract {
                 .map(read -> String.format("%d ms after the promotion was seen: %s from %s",
                         TimeUnit.NANOSECONDS.toMillis(read.startNanos() - promotedAt), read.hit() ? "hit" : "miss", read.source()))
                 .toList();
+        System.out.printf("failover: promotion seen by the test, service saw the new master %d ms later; %d reads, %d with pre-write figures%n",
+                sawAt[0] < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(sawAt[0] - promotedAt), reads.size(),
+                reads.stream().filter(Read::preWrite).count());
         assertTrue(late.isEmpty(), late.size() + " of " + reads.size() + " reads served the figures from before the write "
                 + "after the instance could see the new master (bound " + BOUND.toMillis() + " ms): " + late);
         assertTrue(sawAt[0] >= 0, "the service counted the master change (gad_cache_master_changes_total)");
