@@ -49,7 +49,8 @@ import io.vertx.redis.client.RedisOptions;
  * {@code gad_cache_master_changes_total} and logged at WARN.
  *
  * <p>Bound: a pre-failover value is served no later than one interval plus one look's deadline
- * after this instance can reach the new master (under 1 s; documented as 2 s). The cost: one cold
+ * (0.9 s) after this instance can reach the new master, on a process that is not saturated; the
+ * documented bound is 2 s. The cost: one cold
  * cache per failover, every value is recomputed once (docs/failure-behaviour.md "Failover").
  *
  * <p>The looks use the service's own client (on Sentinel it asks the sentinels where the master
