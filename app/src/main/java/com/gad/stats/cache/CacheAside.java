@@ -210,6 +210,8 @@ public class CacheAside {
 
     /** What the stored bytes mean against the user's generation and the current epoch. */
     private Lookup interpreted(CacheStore.Stored stored) {
+        // read first: an advance sets the new epoch before it makes the epoch trusted again
+        boolean trusted = epoch.trusted();
         long currentEpoch = epoch.current();
         if (stored.bytes().isEmpty()) {
             return new Lookup.Miss(stored.generation(), currentEpoch);
@@ -219,7 +221,7 @@ public class CacheAside {
             return new Lookup.Corrupt(stored.generation(), currentEpoch);
         }
         CacheCodec.Envelope value = envelope.get();
-        if (!value.generation().equals(stored.generation()) || value.epoch() < currentEpoch) {
+        if (!value.generation().equals(stored.generation()) || value.epoch() < currentEpoch || !trusted) {
             return new Lookup.Stale(stored.generation(), currentEpoch);
         }
         return new Lookup.Hit(value.json(), value.epoch(), stored.remainingTtl());

@@ -31,7 +31,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <li>the invalidation link is up and has not been lost since the entry was read ({@link #linkEpoch});</li>
  * <li>no invalidation of its user arrived since the Redis read began (the user's sequence, captured
  * in a {@link Ticket} before the read): an invalidation racing the read keeps its value out;</li>
- * <li>its value's epoch is still current ({@link CacheEpoch});</li>
+ * <li>its value's epoch is still current and no advance of it is owed ({@link CacheEpoch});</li>
  * <li>the Redis value's remaining TTL, measured from before the read, has not run out.</li>
  * </ul>
  * Validity is checked when an entry is served, not only when it is stored, so an invalidation
@@ -190,7 +190,7 @@ public class NearCache {
     private boolean current(Entry entry) {
         return entry.linkEpoch() == linkEpoch.get()
                 && entry.userSequence() == userSequences.get(stripe(entry.userId()))
-                && entry.valueEpoch() >= epoch.current()
+                && epoch.trusted() && entry.valueEpoch() >= epoch.current()
                 && ticker.read() - entry.expiresAtNanos() < 0;
     }
 

@@ -6,8 +6,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import com.gad.stats.cache.CacheAside;
+import com.gad.stats.cache.MasterChange;
 import com.gad.stats.invalidation.InvalidationMetrics.Kind;
 import com.gad.stats.invalidation.InvalidationMetrics.Reason;
 
@@ -82,6 +84,11 @@ public class ChangeInvalidator {
     void invalidateEverything(Reason reason) {
         full.owe(reason);
         full.runIfOwed();
+    }
+
+    /** A Redis master changed: it may lack invalidations made on its predecessor. */
+    void masterChanged(@Observes MasterChange change) {
+        invalidateEverything(Reason.FAILOVER);
     }
 
     /** Runs the owed full invalidation, if any (the listener's periodic check). */

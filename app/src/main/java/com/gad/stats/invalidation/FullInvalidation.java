@@ -13,6 +13,12 @@ import io.smallrye.mutiny.Uni;
 public interface FullInvalidation {
 
     /**
+     * A full invalidation is owed from now: until one that starts afterwards has succeeded, nothing
+     * cached may be served. Called before {@link #invalidateEverything()} is (re)tried.
+     */
+    void owe();
+
+    /**
      * Emits the cache epoch that now starts, which the other instances may adopt ({@link #adoptEpoch})
      * so that they all agree on which values are current, or empty when there is none to tell. When
      * it fails, the listener tries again at its next check.

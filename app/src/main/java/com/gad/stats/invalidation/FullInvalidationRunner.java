@@ -41,6 +41,7 @@ final class FullInvalidationRunner {
 
     /** Records a reason; the next run covers it. */
     void owe(Reason reason) {
+        fullInvalidation.owe();
         metrics.fullRequested(reason);
         if (reason.told) {
             tell.set(true);

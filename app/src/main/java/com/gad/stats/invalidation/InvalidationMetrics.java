@@ -52,7 +52,12 @@ public class InvalidationMetrics {
         /** A user invalidation that could not reach Redis (every instance applies the notification itself). */
         FAILED_INVALIDATION(false),
         /** A notice that found this instance's queue full (every instance has a queue of its own). */
-        QUEUE_OVERFLOW(false);
+        QUEUE_OVERFLOW(false),
+        /**
+         * A Redis master changed (failover, restart, node added or removed; cache.MasterWatch): it may
+         * lack invalidations its predecessor had. Told too, although every instance sees it itself.
+         */
+        FAILOVER(true);
 
         /** Whether the new epoch is told to the other instances, so that they all agree on it. */
         final boolean told;

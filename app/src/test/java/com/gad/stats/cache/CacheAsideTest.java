@@ -40,6 +40,9 @@ class CacheAsideTest {
     final CacheKeys keys = new CacheKeys(CONFIG);
     final CacheMetrics metrics = new CacheMetrics(new SimpleMeterRegistry());
     final CacheEpoch epoch = new CacheEpoch();
+    {
+        epoch.advanced(0, epoch.owedSoFar()); // the shared epoch, as read at start
+    }
     final AtomicInteger loads = new AtomicInteger();
     /** The near cache's clock. */
     final AtomicLong nanos = new AtomicLong(1_000_000_000L);

@@ -31,6 +31,10 @@ class FullInvalidationRunnerTest {
         }
 
         @Override
+        public void owe() {
+        }
+
+        @Override
         public void adoptEpoch(long epoch) {
         }
     }

@@ -95,6 +95,49 @@ public final class RedisTopology implements AutoCloseable {
                 .toList();
     }
 
+    /** The process id of the Redis node on {@code port} (its pid file). */
+    public long pid(int port) {
+        try {
+            return Long.parseLong(Files.readString(dir.resolve(Integer.toString(port)).resolve("redis.pid")).trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Sends {@code signal} (STOP, CONT, KILL...) to the Redis node on {@code port}. */
+    public void signal(int port, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(pid(port))).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -s " + signal + " of the node on " + port + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Kills the Redis node on {@code port} with SIGKILL and returns once its process is gone. */
+    public void kill(int port) {
+        long pid = pid(port);
+        signal(port, "KILL");
+        ProcessHandle.of(pid).ifPresent(process -> {
+            try {
+                process.onExit().get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the node on " + port + " (pid " + pid + ") is still alive after SIGKILL", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            throw new IllegalStateException("the node on " + port + " (pid " + pid + ") is still alive after SIGKILL");
+        }
+    }
+
     @Override
     public void close() {
         try {

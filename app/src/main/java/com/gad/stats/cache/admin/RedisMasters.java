@@ -99,7 +99,7 @@ public class RedisMasters {
      * master that is down but still owns slots is kept (its keys cannot be skipped silently); one
      * that lost its slots to a promoted replica is not.
      */
-    static List<String> clusterMasters(String clusterNodes, String defaultHost) {
+    public static List<String> clusterMasters(String clusterNodes, String defaultHost) {
         List<String> masters = new ArrayList<>();
         for (String line : clusterNodes.split("\r?\n")) {
             String[] fields = line.trim().split(" ");

@@ -1,0 +1,216 @@
+package com.gad.stats.cache;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import com.gad.stats.cache.admin.RedisMasters;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisOptions;
+
+/**
+ * Notices when the Redis masters the cache talks to change, and then makes every cached value stale.
+ *
+ * <p>Replication is asynchronous: a replica promoted by Sentinel or by a Cluster shard failover may
+ * lack the last invalidations its master acknowledged, and a master restarted from an old snapshot
+ * lacks them too. Its values would read as current (their generation is the one it holds) and the
+ * figures from before a write would come back until their TTL. So every {@link #INTERVAL} each
+ * master's identity is read: its {@code run_id} ({@code INFO server}, new for every process, so a
+ * promoted replica or a restarted node shows a new one), and on Cluster the set of masters owning
+ * slots ({@code CLUSTER NODES}) with the run_id of each. Any difference from the last look (a
+ * changed run_id, a master added or gone) is a {@link MasterChange}: the cache epoch advances (the
+ * database change invalidator observes it; reason {@code failover}, told to the other instances,
+ * which also see it themselves) and the near cache is flushed. It is counted in
+ * {@code gad_cache_master_changes_total} and logged at WARN.
+ *
+ * <p>Bound: a pre-failover value is served no later than one interval plus one look's deadline
+ * (0.9 s) after this instance can reach the new master, on a process that is not saturated; the
+ * documented bound is 2 s. The cost: one cold
+ * cache per failover, every value is recomputed once (docs/failure-behaviour.md "Failover").
+ *
+ * <p>The looks use the service's own client (on Sentinel it asks the sentinels where the master
+ * is, as the requests do) with a deadline of their own, not the request breaker: a look that fails
+ * is only tried again at the next interval, and never counts against Redis. On Cluster each master
+ * gets a small client of its own for {@code INFO} (the cluster client cannot address a node),
+ * made like {@link RedisMasters}' and kept while the node is a master.
+ */
+@ApplicationScoped
+public class MasterWatch {
+
+    static final Duration INTERVAL = Duration.ofMillis(500);
+    /** Time limit of one look at every master; one that takes longer is abandoned. */
+    static final Duration DEADLINE = Duration.ofMillis(400);
+    /** A master whose INFO did not answer in this look: compared at a later one. */
+    private static final String UNKNOWN = "?";
+
+    private final Redis redis;
+    private final Vertx vertx;
+    private final NearCache nearCache;
+    private final Event<MasterChange> changes;
+    private final Counter changesSeen;
+    private final boolean cluster;
+    private final URI firstHost;
+    private final Optional<String> password;
+    private final Map<String, Redis> nodeClients = new ConcurrentHashMap<>();
+    private final AtomicBoolean looking = new AtomicBoolean();
+    /** Each master's address (on Cluster) and run_id at the last look; null before the first. */
+    private volatile Map<String, String> known;
+    private long timer = -1;
+
+    MasterWatch(Redis redis, Vertx vertx, NearCache nearCache, Event<MasterChange> changes, MeterRegistry registry,
+            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
+            @ConfigProperty(name = "quarkus.redis.hosts") Optional<List<String>> hosts,
+            @ConfigProperty(name = "quarkus.redis.password") Optional<String> password) {
+        this.redis = redis;
+        this.vertx = vertx;
+        this.nearCache = nearCache;
+        this.changes = changes;
+        this.cluster = "cluster".equals(clientType.toLowerCase(Locale.ROOT));
+        this.firstHost = URI.create(hosts.filter(list -> !list.isEmpty()).map(list -> list.get(0)).orElse("redis://localhost:6379"));
+        this.password = password;
+        this.changesSeen = Counter.builder("gad.cache.master.changes")
+                .description("Redis master changes seen (failover, restart, master added or removed): each made every cached value stale")
+                .register(registry);
+    }
+
+    void start(@Observes StartupEvent event) {
+        timer = vertx.setPeriodic(INTERVAL.toMillis(), id -> look());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+        nodeClients.values().forEach(Redis::close);
+        nodeClients.clear();
+    }
+
+    private void look() {
+        if (!looking.compareAndSet(false, true)) {
+            return; // the previous look is still within its deadline
+        }
+        Uni.createFrom().deferred(this::identities)
+                .ifNoItem().after(DEADLINE).fail()
+                .subscribe().with(
+                        seen -> {
+                            compare(seen);
+                            looking.set(false);
+                        },
+                        failure -> {
+                            looking.set(false);
+                            Log.debugf("cache: could not look at the Redis masters (%s)", CacheLog.describe(failure));
+                        });
+    }
+
+    /** Each master's run_id, by address on Cluster (one entry otherwise). */
+    private Uni<Map<String, String>> identities() {
+        if (!cluster) {
+            return runId(redis).map(runId -> Map.of("master", runId));
+        }
+        return redis.send(Request.cmd(Command.CLUSTER).arg("NODES"))
+                .map(reply -> RedisMasters.clusterMasters(reply.toString(), firstHost.getHost()))
+                .chain(addresses -> {
+                    nodeClients.keySet().stream().filter(address -> !addresses.contains(address)).toList()
+                            .forEach(gone -> nodeClients.remove(gone).close());
+                    List<Uni<Map.Entry<String, String>>> looks = new ArrayList<>();
+                    for (String address : addresses) {
+                        looks.add(runId(nodeClients.computeIfAbsent(address, this::nodeClient))
+                                .onFailure().recoverWithItem(UNKNOWN)
+                                .map(runId -> Map.entry(address, runId)));
+                    }
+                    return Uni.join().all(looks).andFailFast();
+                })
+                .map(entries -> {
+                    Map<String, String> seen = new HashMap<>();
+                    entries.forEach(entry -> seen.put(entry.getKey(), entry.getValue()));
+                    return seen;
+                });
+    }
+
+    private static Uni<String> runId(Redis client) {
+        return client.send(Request.cmd(Command.INFO).arg("server"))
+                .map(reply -> reply.toString().lines()
+                        .filter(line -> line.startsWith("run_id:"))
+                        .map(line -> line.substring("run_id:".length()).trim())
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalStateException("INFO server has no run_id")));
+    }
+
+    private Redis nodeClient(String address) {
+        String userInfo = firstHost.getRawUserInfo() == null ? "" : firstHost.getRawUserInfo() + "@";
+        RedisOptions options = new RedisOptions()
+                .setType(RedisClientType.STANDALONE)
+                .setConnectionString(firstHost.getScheme() + "://" + userInfo + address)
+                .setMaxPoolSize(1)
+                .setMaxPoolWaiting(4);
+        password.ifPresent(options::setPassword);
+        return Redis.createClient(vertx, options);
+    }
+
+    private void compare(Map<String, String> seen) {
+        Map<String, String> before = known;
+        Map<String, String> now = new HashMap<>(seen);
+        if (before != null) {
+            // a master that did not answer this time keeps what it showed last time
+            now.replaceAll((address, runId) -> UNKNOWN.equals(runId) ? before.getOrDefault(address, UNKNOWN) : runId);
+        }
+        known = now;
+        if (before == null) {
+            Log.infof("cache: watching the Redis masters for failovers: %s", now);
+            return;
+        }
+        List<String> differences = differences(before, now);
+        if (differences.isEmpty()) {
+            return;
+        }
+        String what = String.join("; ", differences);
+        changesSeen.increment();
+        Log.warnf("cache: Redis master changed (%s): values it holds may predate acknowledged invalidations; "
+                + "making every cached value stale and flushing the near cache", what);
+        nearCache.clear();
+        changes.fire(new MasterChange(what));
+    }
+
+    static List<String> differences(Map<String, String> before, Map<String, String> now) {
+        List<String> differences = new ArrayList<>();
+        TreeSet<String> addresses = new TreeSet<>(before.keySet());
+        addresses.addAll(now.keySet());
+        for (String address : addresses) {
+            String was = before.get(address);
+            String is = now.get(address);
+            if (was == null) {
+                differences.add(address + " is a master now");
+            } else if (is == null) {
+                differences.add(address + " is no longer a master");
+            } else if (!was.equals(is) && !UNKNOWN.equals(was) && !UNKNOWN.equals(is)) {
+                differences.add(address + " is another process now (run_id " + was + " -> " + is + ")");
+            }
+        }
+        return differences;
+    }
+}

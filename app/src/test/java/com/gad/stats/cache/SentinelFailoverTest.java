@@ -1,0 +1,42 @@
+package com.gad.stats.cache;
+
+import java.util.List;
+
+import com.gad.stats.support.RedisTopology;
+import com.gad.stats.support.TopologyServicesResource;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/** A Sentinel failover to a replica that missed a write (master, replica, 3 sentinels of {@code deploy/redis/sentinel.sh}). */
+@QuarkusTest
+@TestProfile(SentinelFailoverTest.OnOwnSentinel.class)
+public class SentinelFailoverTest extends FailoverContract {
+
+    /** A Sentinel set of its own: this test kills its master. */
+    public static class OnOwnSentinel implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TopologyServicesResource.Sentinel.class));
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+    }
+
+    @Override
+    int[] masterAndReplicaOf(long user) {
+        RedisTopology topology = TopologyServicesResource.topology();
+        int master = topology.masterPort();
+        int replica = topology.dataPorts().stream().filter(port -> port != master).findFirst().orElseThrow();
+        return new int[] { master, replica };
+    }
+
+    @Override
+    boolean promoted(int replica) {
+        return TopologyServicesResource.topology().masterPort() == replica;
+    }
+}
