@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import com.gad.stats.config.GadConfig;
 
@@ -53,6 +54,9 @@ public class CacheAside {
     private final Duration lockTtl;
     private final Duration lockPoll;
     private final int lockPolls;
+    /** The consistency monitor's sampling; none outside CDI. */
+    @Inject
+    InvalidationObserver invalidations = InvalidationObserver.NONE;
 
     CacheAside(CacheStore store, CacheKeys keys, CacheMetrics metrics, CacheEpoch epoch, Pause pause, DatabaseFallback fallback,
             GadConfig config, NearCache nearCache) {
@@ -140,6 +144,7 @@ public class CacheAside {
                 .invoke(() -> {
                     metrics.operation("invalidate", start, true);
                     CacheLog.info("invalidate", generationKey, userId);
+                    invalidations.invalidated(userId);
                 })
                 .onFailure().invoke(failure -> {
                     metrics.operation("invalidate", start, false);
