@@ -3,6 +3,9 @@ package com.gad.stats.cache;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -79,7 +82,7 @@ public class ConsistencyMonitor implements InvalidationObserver {
         CONSISTENT, INCONSISTENT, SKIPPED;
 
         String tag() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -96,7 +99,7 @@ public class ConsistencyMonitor implements InvalidationObserver {
     private final Pause pause;
     private final ConsistencySubject subject;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final java.util.Map<Result, Counter> checks = new java.util.EnumMap<>(Result.class);
+    private final Map<Result, Counter> checks = new EnumMap<>(Result.class);
 
     @Inject
     ConsistencyMonitor(GadConfig config, CacheStore store, CacheKeys keys, CacheEpoch epoch, NearCache nearCache, Pause pause,
