@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import com.gad.stats.config.GadConfig;
 
@@ -53,6 +54,9 @@ public class CacheAside {
     private final Duration lockTtl;
     private final Duration lockPoll;
     private final int lockPolls;
+    /** The consistency monitor's sampling; none outside CDI. */
+    @Inject
+    InvalidationObserver invalidations = InvalidationObserver.NONE;
 
     CacheAside(CacheStore store, CacheKeys keys, CacheMetrics metrics, CacheEpoch epoch, Pause pause, DatabaseFallback fallback,
             GadConfig config, NearCache nearCache) {
@@ -166,6 +170,7 @@ public class CacheAside {
                     metrics.operation("invalidate", start, true);
                     if (changed) {
                         CacheLog.info("invalidate", generationKey, userId);
+                        invalidations.invalidated(userId);
                     } else {
                         CacheLog.debug("invalidate_skipped", generationKey, userId);
                     }

@@ -187,6 +187,15 @@ public class NearCache {
         return Optional.of(entry.json());
     }
 
+    /**
+     * The body of {@code valueKey} if {@link #get} would serve it now, without counting a lookup or
+     * touching the entry's recency (the consistency monitor looks, it does not read).
+     */
+    public Optional<byte[]> peek(String valueKey) {
+        Entry entry = state == LinkState.UP ? entries.policy().getIfPresentQuietly(valueKey) : null;
+        return entry != null && current(entry) ? Optional.of(entry.json()) : Optional.empty();
+    }
+
     private boolean current(Entry entry) {
         return entry.linkEpoch() == linkEpoch.get()
                 && entry.userSequence() == userSequences.get(stripe(entry.userId()))

@@ -87,6 +87,15 @@ public interface GadConfig {
 
         /** The in-process near cache in front of Redis (docs/near-cache.md). */
         L1 l1();
+
+        /**
+         * Share of user invalidations (0 to 1) the consistency monitor checks against the database
+         * after the staleness bound (docs/operations.md); 0 = off. Each check costs one aggregation:
+         * lower it when invalidations are many and the database is busy, raise it while chasing an
+         * inconsistency (or when invalidations are few and 1 % would sample too few to tell).
+         */
+        @WithDefault("0.01")
+        double consistencySample();
     }
 
     interface L1 {

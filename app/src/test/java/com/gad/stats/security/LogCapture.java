@@ -16,7 +16,7 @@ import org.jboss.logmanager.ExtLogRecord;
  * level, formatted with its parameters and the full text of its throwable, so tests can assert
  * that secrets never reach a log.
  */
-final class LogCapture extends Handler implements AutoCloseable {
+public final class LogCapture extends Handler implements AutoCloseable {
 
     /**
      * Categories opened to DEBUG while capturing, so their debug output is checked too. The token
@@ -30,7 +30,7 @@ final class LogCapture extends Handler implements AutoCloseable {
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final List<Level> previous = new java.util.ArrayList<>();
 
-    static LogCapture start() {
+    public static LogCapture start() {
         LogCapture capture = new LogCapture();
         capture.setLevel(Level.ALL);
         Logger.getLogger("").addHandler(capture);
@@ -60,12 +60,12 @@ final class LogCapture extends Handler implements AutoCloseable {
     }
 
     /** Lines logged since {@code from} (an index returned by {@link #mark()}). */
-    List<String> since(int from) {
+    public List<String> since(int from) {
         List<String> all = lines();
         return all.subList(Math.min(from, all.size()), all.size());
     }
 
-    int mark() {
+    public int mark() {
         return lines.size();
     }
 
