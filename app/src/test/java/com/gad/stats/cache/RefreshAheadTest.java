@@ -136,6 +136,7 @@ class RefreshAheadTest {
         assertEquals(2, loads.get(), "one refresh in this instance");
         aggregation.complete(NEW);
         assertEquals(1.0, refreshes(RefreshAhead.Result.REFRESHED));
+        noOtherRefreshResultThan(RefreshAhead.Result.REFRESHED); // the others did not even try the lock
     }
 
     @Test
