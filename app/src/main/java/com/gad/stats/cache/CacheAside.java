@@ -36,7 +36,8 @@ import io.smallrye.mutiny.Uni;
  * <p>Stampede protection: concurrent misses of one value in this instance share one load
  * ({@link MissCoalescer}); across instances the first miss takes a short Redis lock and the others
  * poll Redis for its answer for a bounded time before loading themselves, so a cold key costs one
- * aggregation per instance at most, usually one in all.
+ * aggregation per instance at most, usually one in all. A hit close to its value's expiry starts a
+ * refresh in the background under the same lock ({@link RefreshAhead}).
  */
 @ApplicationScoped
 public class CacheAside {
@@ -50,6 +51,7 @@ public class CacheAside {
     private final DatabaseFallback fallback;
     private final MissCoalescer coalescer;
     private final NearCache nearCache;
+    private final RefreshAhead refreshAhead;
     private final Duration ttl;
     private final Duration lockTtl;
     private final Duration lockPoll;
@@ -59,8 +61,9 @@ public class CacheAside {
     InvalidationObserver invalidations = InvalidationObserver.NONE;
 
     CacheAside(CacheStore store, CacheKeys keys, CacheMetrics metrics, CacheEpoch epoch, Pause pause, DatabaseFallback fallback,
-            GadConfig config, NearCache nearCache) {
+            GadConfig config, NearCache nearCache, RefreshAhead refreshAhead) {
         this.store = store;
+        this.refreshAhead = refreshAhead;
         this.nearCache = nearCache;
         this.fallback = fallback;
         this.keys = keys;
@@ -91,6 +94,7 @@ public class CacheAside {
             Optional<byte[]> near = nearCache.get(valueKey);
             if (near.isPresent()) {
                 metrics.count(CacheOutcome.MEMORY_HIT);
+                refreshAhead.afterNearHit(key, valueKey, loader);
                 CacheLog.debug(CacheOutcome.MEMORY_HIT.logWord(), valueKey, key.userId());
                 return Uni.createFrom().item(new CachedJson(near.get(), new CacheInfo(CacheOutcome.MEMORY_HIT, valueKey)));
             }
@@ -101,9 +105,13 @@ public class CacheAside {
 
     private Uni<CachedJson> fromRedis(CacheKey key, String valueKey, Optional<NearCache.Ticket> ticket,
             Supplier<Uni<byte[]>> loader) {
-        return lookup(key, valueKey, ticket.isPresent())
+        return lookup(key, valueKey, ticket.isPresent() || refreshAhead.enabled())
                 .chain(lookup -> switch (lookup.outcome()) {
-                    case HIT -> Uni.createFrom().item(keptNear(ticket, valueKey, (Lookup.Hit) lookup));
+                    case HIT -> {
+                        CachedJson hit = keptNear(ticket, valueKey, (Lookup.Hit) lookup);
+                        refreshAhead.afterRedisHit(key, valueKey, ((Lookup.Hit) lookup).remainingTtl(), loader);
+                        yield Uni.createFrom().item(hit);
+                    }
                     case MISS, STALE, CORRUPT -> sharedLoad(key, valueKey, (Lookup.Storable) lookup, loader);
                     case UNAVAILABLE -> sharedFallback(key, valueKey, loader);
                     case MEMORY_HIT, BYPASS -> throw new IllegalStateException("a Redis lookup is never " + lookup.outcome());
@@ -305,7 +313,7 @@ public class CacheAside {
 
     private Uni<CachedJson> loadAndStore(CacheKey key, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader, CacheInfo info,
             Optional<LockAttempt.Held> lock) {
-        return loader.get()
+        return refreshAhead.timed(key, loader)
                 .call(json -> json == null ? Uni.createFrom().voidItem() : stored(key, lookup, json, lock))
                 .map(json -> new CachedJson(json, info));
     }

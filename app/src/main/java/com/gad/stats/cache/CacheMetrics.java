@@ -23,7 +23,8 @@ import io.micrometer.core.instrument.Timer;
  * <li>{@code gad_cache_operation_seconds{operation=read|write|invalidate,outcome=ok|error}}: Redis calls;</li>
  * <li>{@code gad_cache_invalidation_failures_total}: invalidations that could not reach Redis;</li>
  * <li>{@code gad_cache_coalesced_total}: misses that shared another request's load in this instance;</li>
- * <li>{@code gad_cache_lock_waits_total}, {@code gad_cache_lock_wait_expired_total}: cross-instance waits.</li>
+ * <li>{@code gad_cache_lock_waits_total}, {@code gad_cache_lock_wait_expired_total}: cross-instance waits;</li>
+ * <li>{@code gad_cache_refresh_ahead_total{result}}: refreshes ahead of expiry ({@link RefreshAhead.Result}).</li>
  * </ul>
  */
 @ApplicationScoped
@@ -37,6 +38,7 @@ public class CacheMetrics {
     private final Counter coalesced;
     private final Counter lockWaits;
     private final Counter lockWaitsExpired;
+    private final Map<RefreshAhead.Result, Counter> refreshes = new EnumMap<>(RefreshAhead.Result.class);
     private final Map<String, Timer> okTimers = new ConcurrentHashMap<>();
     private final Map<String, Timer> errorTimers = new ConcurrentHashMap<>();
 
@@ -64,6 +66,12 @@ public class CacheMetrics {
         lockWaitsExpired = Counter.builder("gad.cache.lock.wait.expired")
                 .description("Lock waits that ended without the holder's answer and loaded themselves")
                 .register(registry);
+        for (RefreshAhead.Result result : RefreshAhead.Result.values()) {
+            refreshes.put(result, Counter.builder("gad.cache.refresh.ahead")
+                    .description("Refreshes ahead of expiry started by hits, by result")
+                    .tag("result", result.tag())
+                    .register(registry));
+        }
         // registered up front, errors too: a series that appears only at the first failure leaves
         // rate() and the dashboard without data exactly until something has gone wrong
         for (String operation : List.of("read", "write", "invalidate")) {
@@ -94,6 +102,10 @@ public class CacheMetrics {
 
     public void lockWaitExpired() {
         lockWaitsExpired.increment();
+    }
+
+    public void refreshAhead(RefreshAhead.Result result) {
+        refreshes.get(result).increment();
     }
 
     public void invalidationFailed() {

@@ -203,6 +203,15 @@ public class NearCache {
                 && ticker.read() - entry.expiresAtNanos() < 0;
     }
 
+    /**
+     * Nanoseconds left to the entry of {@code valueKey}, which expires with its Redis value; -1 when
+     * there is none. Not a lookup: neither counted nor recorded for eviction.
+     */
+    public long remainingNanos(String valueKey) {
+        Entry entry = entries.policy().getIfPresentQuietly(valueKey);
+        return entry == null ? -1 : Math.max(0, entry.expiresAtNanos() - ticker.read());
+    }
+
     /** Taken before the Redis read whose value may be {@link #put}. */
     public Ticket ticket(long userId) {
         return new Ticket(userId, userSequences.get(stripe(userId)), linkEpoch.get(), ticker.read());

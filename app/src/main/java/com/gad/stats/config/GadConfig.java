@@ -96,6 +96,23 @@ public interface GadConfig {
          */
         @WithDefault("0.01")
         double consistencySample();
+
+        /** Recomputing values that are read often before they expire (docs/cache-design.md "Refresh ahead"). */
+        EarlyRefresh refreshAhead();
+    }
+
+    interface EarlyRefresh {
+        /** A hit close to its value's expiry recomputes the value in the background. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * What "read often" means: a value read at least this often is refreshed before it expires,
+         * as any hit in the last read-interval of its TTL starts the refresh. Costs about
+         * read-interval / ttl more aggregations of each such value (1 s of 300 s: 0.3 %).
+         */
+        @WithDefault("1s")
+        Duration readInterval();
     }
 
     interface L1 {

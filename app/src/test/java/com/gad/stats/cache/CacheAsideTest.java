@@ -64,7 +64,8 @@ class CacheAsideTest {
     }
 
     CacheAside pipeline(Pause pause) {
-        return new CacheAside(store, keys, metrics, epoch, pause, Supplier::get, CONFIG, nearCache);
+        return new CacheAside(store, keys, metrics, epoch, pause, Supplier::get, CONFIG, nearCache,
+                new RefreshAhead(store, metrics, epoch, nearCache, CONFIG));
     }
 
     final CacheAside cache = pipeline(VirtualPause.autoAdvancing());
@@ -421,7 +422,8 @@ class CacheAsideTest {
     @Test
     void aSmallWeightBoundEvicts() {
         NearCache small = nearCache(2_000);
-        CacheAside pipeline = new CacheAside(store, keys, metrics, epoch, VirtualPause.autoAdvancing(), Supplier::get, CONFIG, small);
+        CacheAside pipeline = new CacheAside(store, keys, metrics, epoch, VirtualPause.autoAdvancing(), Supplier::get, CONFIG, small,
+                new RefreshAhead(store, metrics, epoch, small, CONFIG));
         byte[] body = ("{\"pad\":\"" + "x".repeat(300) + "\"}").getBytes(StandardCharsets.UTF_8);
         for (int days = 1; days <= 20; days++) {
             CacheKey key = CacheKey.stats(7, days);

@@ -50,8 +50,10 @@ public class CrossInstanceStampedeTest {
 
     @Test
     void twoInstancesRunAtMostTwoAggregationsForOneColdKey() {
-        CacheAside instanceA = new CacheAside(store, keys, metrics, epoch, pause, fallback, config, nearCache);
-        CacheAside instanceB = new CacheAside(store, keys, metrics, epoch, pause, fallback, config, nearCache);
+        CacheAside instanceA = new CacheAside(store, keys, metrics, epoch, pause, fallback, config, nearCache,
+                new RefreshAhead(store, metrics, epoch, nearCache, config));
+        CacheAside instanceB = new CacheAside(store, keys, metrics, epoch, pause, fallback, config, nearCache,
+                new RefreshAhead(store, metrics, epoch, nearCache, config));
         CacheKey key = CacheKey.stats(900_000_000L + ThreadLocalRandom.current().nextInt(1_000_000), 30);
         AtomicInteger aggregations = new AtomicInteger();
         byte[] json = "{\"total\":7}".getBytes(StandardCharsets.UTF_8);

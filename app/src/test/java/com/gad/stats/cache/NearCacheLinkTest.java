@@ -88,7 +88,9 @@ public class NearCacheLinkTest {
     }
 
     CacheAside instanceB(CacheStore through) {
-        return new CacheAside(through, keys, new CacheMetrics(new SimpleMeterRegistry()), epoch, pause, fallback, config, nearCacheOfB);
+        CacheMetrics metrics = new CacheMetrics(new SimpleMeterRegistry());
+        return new CacheAside(through, keys, metrics, epoch, pause, fallback, config, nearCacheOfB,
+                new RefreshAhead(through, metrics, epoch, nearCacheOfB, config));
     }
 
     /** A value only B reads (A's statistics never ask for 999 days), so B's bodies never reach A's answers. */
