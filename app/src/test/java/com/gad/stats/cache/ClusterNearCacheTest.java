@@ -230,6 +230,9 @@ public class ClusterNearCacheTest {
         long promoted = System.nanoTime();
 
         awaitFlushedThenServedAgain(b, user, token, flushesA, flushesB, promoted, "replica promoted");
+        // both instances track on the promoted node now, and no longer on the demoted one
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> trackingConnections(replica).size() >= 2 && trackingConnections(master).isEmpty());
     }
 
     /**
