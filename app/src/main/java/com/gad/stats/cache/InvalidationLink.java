@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
 import com.gad.stats.config.GadConfig;
 
@@ -41,6 +42,9 @@ import io.vertx.redis.client.ResponseType;
  * path end to end, and that tracking runs on the node the writes go to (after a Sentinel failover
  * the old master may still accept connections for a while), the near cache is flushed and bypassed, and the link is made again from
  * scratch. RESP2 pub/sub messages and RESP3 {@code invalidate} pushes are both understood.
+ *
+ * <p>On Redis Cluster this bean links nothing itself: {@link ClusterInvalidationLinks} makes one
+ * such link per master, each on a client of its own node.
  */
 @ApplicationScoped
 public class InvalidationLink {
@@ -57,7 +61,13 @@ public class InvalidationLink {
     }
 
 
+    /** Where the two connections come from (the service's client, or one Cluster node's). */
+    private final Redis node;
+    /** Where the echo is written: the service's own client, routed like any cache write. */
     private final Redis redis;
+    private final String where;
+    private final Runnable onUp;
+    private final Runnable onLost;
     private final NearCache nearCache;
     private final Vertx vertx;
     private final List<String> prefixes;
@@ -69,19 +79,48 @@ public class InvalidationLink {
     private volatile boolean stopped;
     private long checkTimer = -1;
 
+    @Inject
     InvalidationLink(Redis redis, NearCache nearCache, CacheKeys keys, Vertx vertx, GadConfig config) {
+        this(redis, redis, "", echoKeyOf(keys), nearCache::linkUp, nearCache::linkLost, nearCache, keys, vertx, config);
+    }
+
+    /**
+     * A link whose connections come from {@code node} and whose echo {@code echoKey} is written
+     * through {@code redis}; {@code onUp} and {@code onLost} are told of its state instead of the
+     * near cache (a Cluster near cache is up only while every master's link is).
+     */
+    InvalidationLink(Redis node, Redis redis, String where, String echoKey, Runnable onUp, Runnable onLost,
+            NearCache nearCache, CacheKeys keys, Vertx vertx, GadConfig config) {
+        this.node = node;
         this.redis = redis;
+        this.where = where;
+        this.onUp = onUp;
+        this.onLost = onLost;
         this.nearCache = nearCache;
         this.vertx = vertx;
         this.prefixes = keys.trackedPrefixes();
-        this.echoPrefix = keys.prefix() + "gen:link:";
-        this.echoKey = echoPrefix + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+        this.echoPrefix = echoPrefixOf(keys);
+        this.echoKey = echoKey;
         this.linkCheck = config.cache().l1().linkCheck();
         this.reconnectDelay = config.cache().l1().reconnectDelay();
     }
 
-    void start(@Observes StartupEvent event) {
-        start();
+    static String echoPrefixOf(CacheKeys keys) {
+        return keys.prefix() + "gen:link:";
+    }
+
+    /** This instance's echo key: under the generation prefix (tracked), unique per instance. */
+    static String echoKeyOf(CacheKeys keys) {
+        return echoPrefixOf(keys) + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    }
+
+    /** The one place that picks the link for the topology: this one, or one per Cluster master. */
+    void start(@Observes StartupEvent event, ClusterInvalidationLinks cluster) {
+        if (cluster.onCluster()) {
+            cluster.start();
+        } else {
+            start();
+        }
     }
 
     /** Starts linking (and keeps the link); nothing when the near cache is off. */
@@ -94,8 +133,9 @@ public class InvalidationLink {
         connect();
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    void stop(@Observes ShutdownEvent event, ClusterInvalidationLinks cluster) {
         stop();
+        cluster.stop();
     }
 
     void stop() {
@@ -121,8 +161,8 @@ public class InvalidationLink {
                 .subscribe().with(ignored -> {
                     if (current.get() == attempt && !stopped) {
                         attempt.up = true;
-                        nearCache.linkUp();
-                        Log.info("near cache: invalidation link up (Redis tracking, broadcasting mode)");
+                        onUp.run();
+                        Log.infof("near cache: invalidation link up%s (Redis tracking, broadcasting mode)", where);
                     } else {
                         close(attempt);
                     }
@@ -131,7 +171,7 @@ public class InvalidationLink {
 
     /** The subscriber connection, subscribed (confirmation received); its client id. */
     private Uni<Long> subscribed(Attempt attempt) {
-        return redis.connect()
+        return node.connect()
                 .map(connection -> stillCurrent(attempt, connection))
                 .chain(connection -> {
                     attempt.subscriber = connection;
@@ -146,7 +186,7 @@ public class InvalidationLink {
     }
 
     private Uni<Void> tracking(Attempt attempt, long subscriberId) {
-        return redis.connect()
+        return node.connect()
                 .map(connection -> stillCurrent(attempt, connection))
                 .chain(connection -> {
                     attempt.tracker = connection;
@@ -258,12 +298,12 @@ public class InvalidationLink {
         if (!current.compareAndSet(attempt, null)) {
             return; // an older attempt, already replaced
         }
-        nearCache.linkLost();
+        onLost.run();
         if (!stopped) {
             if (attempt.up) {
-                Log.warnf("near cache: invalidation link lost, %s; flushed and bypassed until it is back", why);
+                Log.warnf("near cache: invalidation link%s lost, %s; flushed and bypassed until it is back", where, why);
             } else {
-                Log.debugf("near cache: invalidation link %s; trying again", why); // once a second while Redis is away
+                Log.debugf("near cache: invalidation link%s %s; trying again", where, why); // once a second while Redis is away
             }
             vertx.setTimer(reconnectDelay.toMillis(), id -> connect());
         }

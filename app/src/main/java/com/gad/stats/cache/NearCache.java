@@ -1,15 +1,12 @@
 package com.gad.stats.cache;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -47,7 +44,7 @@ public class NearCache {
         DOWN(0),
         /** Subscribed and tracking: entries are served. */
         UP(1),
-        /** The L1 is switched off, or the topology does not support it (Cluster). */
+        /** The L1 is switched off. */
         OFF(2);
 
         final int code;
@@ -85,9 +82,8 @@ public class NearCache {
     private final Counter linkLostFlushes;
 
     @Inject
-    NearCache(GadConfig config, CacheEpoch epoch, MeterRegistry registry,
-            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
-        this(config.cache().l1(), offReason(config.cache().l1(), clientType), epoch, registry, Ticker.systemTicker());
+    NearCache(GadConfig config, CacheEpoch epoch, MeterRegistry registry) {
+        this(config.cache().l1(), offReason(config.cache().l1()), epoch, registry, Ticker.systemTicker());
     }
 
     NearCache(GadConfig.L1 settings, Optional<String> offReason, CacheEpoch epoch, MeterRegistry registry, Ticker ticker) {
@@ -122,13 +118,10 @@ public class NearCache {
                 .register(registry);
     }
 
-    /** Empty when the L1 may run; otherwise why not (logged at start and in docs/near-cache.md). */
-    static Optional<String> offReason(GadConfig.L1 settings, String clientType) {
+    /** Empty when the L1 may run (on every topology); otherwise why not (logged at start). */
+    static Optional<String> offReason(GadConfig.L1 settings) {
         if (!settings.enabled()) {
             return Optional.of("switched off (gad.cache.l1.enabled=false)");
-        }
-        if ("cluster".equals(clientType.toLowerCase(Locale.ROOT))) {
-            return Optional.of("off on Redis Cluster: tracking would need one link per master, re-made on every slot move");
         }
         return Optional.empty();
     }

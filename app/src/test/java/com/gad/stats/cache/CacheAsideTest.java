@@ -436,9 +436,7 @@ class CacheAsideTest {
     }
 
     @Test
-    void offOnClusterOrWhenSwitchedOff() {
-        assertTrue(NearCache.offReason(CONFIG.cache().l1(), "standalone").isEmpty());
-        assertTrue(NearCache.offReason(CONFIG.cache().l1(), "sentinel").isEmpty());
-        assertTrue(NearCache.offReason(CONFIG.cache().l1(), "cluster").isPresent());
+    void onByDefaultOnEveryTopology() {
+        assertTrue(NearCache.offReason(CONFIG.cache().l1()).isEmpty());
     }
 }
