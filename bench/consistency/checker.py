@@ -44,6 +44,7 @@ def env_ms(name, default):
 SQL_BOUND = env_ms("CONSISTENCY_SQL_BOUND_MS", 1000)          # docs/database-invalidation.md (bench: stale after 1 s)
 API_BOUND = env_ms("CONSISTENCY_API_BOUND_MS", 1000)          # docs/near-cache.md: another instance, one push hop
 FAILOVER_BOUND = env_ms("CONSISTENCY_FAILOVER_BOUND_MS", 2000)  # after the new master is promoted (issue target, near-cache silent-link bound)
+QUIET_AFTER = env_ms("CONSISTENCY_QUIET_AFTER_MS", 3000)        # writers stay paused this long after a failover's bound
 UNKNOWN_ACK = env_ms("CONSISTENCY_UNKNOWN_ACK_MS", 5000)      # a change whose writer saw no answer: its commit lies within this of the log time
 
 T0 = time.time()
@@ -81,6 +82,12 @@ def rcli(port, *args, timeout=5):
 def redis_info(port, section="replication"):
     out = rcli(port, "INFO", section) or ""
     return dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pid_alive(pid):
@@ -303,7 +310,7 @@ backend instances
                        FAKETIME_NO_CACHE="0")
         return env
 
-    def start_instance(self, name, skew=None, wait=True):
+    def start_instance(self, name, skew=None, wait=True, timeout=180):
         port = self.instance_ports[name]
         if not port_free(port):
             wait_for(f"port {port} free", lambda: port_free(port), 15)
@@ -315,7 +322,7 @@ backend instances
                                 env=self.instance_env(name, skew), stdout=out, stderr=subprocess.STDOUT)
         self.instances[name] = {"port": port, "proc": proc, "log": logfile, "skew": skew}
         if wait:
-            self.wait_ready(name)
+            self.wait_ready(name, timeout)
         return proc
 
     def ready(self, name):
@@ -430,14 +437,14 @@ def read_stats(client, http_, token, uid, out):
     return rec
 
 
-def paced(stop, rate):
-    """Yields at `rate` per second until stop is set."""
+def paced(stop, rate, quiet=None):
+    """Yields at `rate` per second until stop is set; never while quiet is set (writers only)."""
     interval = 1.0 / rate if rate > 0 else 0
     nxt = time.time()
     while not stop.is_set():
         now = time.time()
-        if now < nxt:
-            time.sleep(min(nxt - now, 0.2))
+        if now < nxt or (quiet is not None and quiet.is_set()):
+            time.sleep(min(max(nxt - now, 0.01), 0.2))
             continue
         nxt = max(nxt + interval, now - 1)
         yield
@@ -469,13 +476,13 @@ NEXT_ESTADO = {"programada": ["en_curso", "cancelada"], "en_curso": ["pausada", 
                "pausada": ["en_curso", "cancelada"]}
 
 
-def api_writer_main(client, lb_port, token, users, rate, out_file, stop):
+def api_writer_main(client, lb_port, token, users, rate, out_file, stop, quiet):
     rnd = random.Random(client)
     http_ = Http(lb_port)
     tasks = []          # [codigo, id, estado, uid] of live tasks this writer created and may change
     seq = 0
     with open(out_file, "w") as out:
-        for _ in paced(stop, rate):
+        for _ in paced(stop, rate, quiet):
             seq += 1
             now_users = writable(users)
             mine = [t for t in tasks if t[3] in now_users]
@@ -513,14 +520,14 @@ def api_writer_main(client, lb_port, token, users, rate, out_file, stop):
             out.flush()
 
 
-def sql_writer_main(client, pg_port, db, lb_port, token, users, rate, out_file, stop):
+def sql_writer_main(client, pg_port, db, lb_port, token, users, rate, out_file, stop, quiet):
     rnd = random.Random(client)
     http_ = Http(lb_port)
     conn = None
     tasks = []          # [codigo, estado, uid]
     seq = 0
     with open(out_file, "w") as out:
-        for _ in paced(stop, rate):
+        for _ in paced(stop, rate, quiet):
             seq += 1
             if conn is None:
                 try:
@@ -629,8 +636,19 @@ class Nemesis:
             raise FaultFailed("libfaketime missing (apt-get install faketime)")
         skew = ["+30s", "-30s"][self.skew_rotation % 2]
         self.skew_rotation += 1
-        self.w.stop_instance("i3")
-        self.w.start_instance("i3", skew=skew)
+        # SIGKILL, so that this is also an instance killed and started again (one JVM start fewer)
+        proc = self.w.instances["i3"]["proc"]
+        pid = proc.pid
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        if pid_alive(pid):
+            raise FaultFailed(f"i3 (pid {pid}) still alive after SIGKILL")
+        dead_at = time.time()
+        self.w.start_instance("i3", skew=skew, timeout=300)
+        self.faults.append({"kind": "instance-kill-restart", "start": f["start"], "end": time.time(), "ok": True,
+                            "relax": None, "detail": f"i3 (pid {pid}) killed, ready again on a skewed clock after "
+                                                     f"{time.time() - dead_at:.1f}s"})
+        cpu0 = cpu_seconds(self.w.instances["i3"]["proc"].pid)
         # check: a computed answer of i3 carries its clock in calculated_at
         token = self.w.token
         c = http.client.HTTPConnection("127.0.0.1", self.w.instance_ports["i3"], timeout=10)
@@ -643,7 +661,10 @@ class Nemesis:
         want = 30 if skew.startswith("+") else -30
         if abs(offset - want) > 5:
             raise FaultFailed(f"i3's clock is {offset:+.1f}s off, not {want:+d}s")
-        f["detail"] = f"i3 restarted with its wall clock {offset:+.1f}s off (calculated_at of a computed answer)"
+        time.sleep(5)
+        busy = (cpu_seconds(self.w.instances["i3"]["proc"].pid) - cpu0) / 5
+        f["detail"] = (f"i3 restarted with its wall clock {offset:+.1f}s off (calculated_at of a computed answer); "
+                       f"it used {busy * 100:.0f} % of a core in the next 5 s")
 
     # -- the near-cache link cut: CLIENT KILL of the tracking and subscriber connections
     def near_cache_link_cut(self, f):
@@ -715,7 +736,7 @@ class Nemesis:
 
     # -- an instance killed (SIGKILL) and started again
     def instance_kill_restart(self, f):
-        name = ["i1", "i2"][self.kill_rotation % 2]
+        name = ["i1", "i2"][self.kill_rotation % 2]   # i3 is the skewed one
         self.kill_rotation += 1
         proc = self.w.instances[name]["proc"]
         pid = proc.pid
@@ -804,13 +825,20 @@ class Nemesis:
             lost = master_offset - replica_offset
             if lost <= 0 or link != "up":
                 raise FaultFailed(f"replication not lost (master offset {master_offset}, replica {replica_offset}, link {link})")
+            # Issue 22's scenario: writes acknowledged during the stall, then none while the master is
+            # down (a write meanwhile fails its invalidation, and the instance's answer to that, a full
+            # invalidation, would hide the lost ones)
+            w.quiet.set()
+            time.sleep(0.5)
             pid = self.kill_redis(master)
             wait_for(f"the sentinels promoting :{replica}", lambda: w.sentinel_master_port() == replica, 60, 0.05)
             if not (rcli(replica, "ROLE") or "").startswith("master"):
                 raise FaultFailed(f":{replica} not a master after the sentinels' switch")
             f["recovered"] = time.time()
             f["relax"] = FAILOVER_BOUND
+            time.sleep(FAILOVER_BOUND + QUIET_AFTER)
         finally:
+            w.quiet.clear()
             proxy.terminate()
             proxy.wait(5)
         self.restart_redis(master, replicaof=replica)
@@ -964,6 +992,7 @@ def main():
     world.nemesis = nemesis = Nemesis(world)
     procs = []
     stop = multiprocessing.Event()
+    world.quiet = multiprocessing.Event()   # set by the nemesis: the writers pause
     exit_code = 1
     try:
         with open(f"{args.work}/privateKey.pem", "rb") as f:
@@ -985,7 +1014,8 @@ def main():
         duration = args.minutes * 60
         kinds = nemesis.kinds()
         rounds = max(1, int((duration - 20) / (len(kinds) * 25)))
-        plan = kinds * rounds
+        # the first skewed-clock kill covers instance-kill-restart too; later rounds kill i1 and i2
+        plan = [k for k in kinds if k != "instance-kill-restart"] + kinds * (rounds - 1)
         log(f"load for {duration:.0f}s, {len(plan)} faults ({rounds} round(s) of {len(kinds)} kinds)")
         files = []
         start = time.time()
@@ -999,11 +1029,11 @@ def main():
             fn = f"{args.work}/api-writer-{i}.jsonl"
             files.append(fn)
             procs.append(ctx.Process(target=api_writer_main, args=(f"a{i}", world.lb_port, world.token, world.users,
-                                                                   write_rate, fn, stop)))
+                                                                   write_rate, fn, stop, world.quiet)))
             fn = f"{args.work}/sql-writer-{i}.jsonl"
             files.append(fn)
             procs.append(ctx.Process(target=sql_writer_main, args=(f"q{i}", world.pg_proxy_port, world.db, world.lb_port,
-                                                                   world.token, world.users, write_rate, fn, stop)))
+                                                                   world.token, world.users, write_rate, fn, stop, world.quiet)))
         for pr in procs:
             pr.start()
 
