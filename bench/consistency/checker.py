@@ -1084,6 +1084,12 @@ def main():
             key = v["after_fault"].split()[0]
             by_fault[key] = by_fault.get(key, 0) + 1
         mets = metrics(world)
+        cpu = {}
+        for name, inst in world.instances.items():
+            try:
+                cpu[name] = f"{cpu_seconds(inst['proc'].pid):.0f} s" + (f" (clock {inst['skew']})" if inst["skew"] else "")
+            except OSError:
+                cpu[name] = "gone"
 
         api = [w for w in writes if w["w"] == "api"]
         sql = [w for w in writes if w["w"] == "sql"]
@@ -1112,7 +1118,7 @@ def main():
             "failed_faults": len(failed_faults), "fault_kinds_missing": missing,
             "bounds_ms": {"sql": SQL_BOUND * 1000, "api_other_instance": API_BOUND * 1000, "api_same_client_same_instance": 0,
                           "failover_after_promotion": FAILOVER_BOUND * 1000, "unknown_ack": UNKNOWN_ACK * 1000},
-            "gad_cache_consistency_checks_total": mets,
+            "gad_cache_consistency_checks_total": mets, "instance_cpu": cpu,
         }
         with open(f"{args.work}/summary.json", "w") as f:
             json.dump({"summary": summary, "violations": violations}, f, indent=1, default=str)
@@ -1161,6 +1167,7 @@ def render(s, violations, args):
              f"| largest staleness of a violation | {s['largest_staleness_violation_ms']} ms |",
              f"| bounds (ms) | SQL {s['bounds_ms']['sql']:.0f}, API from another client or instance {s['bounds_ms']['api_other_instance']:.0f}, "
              f"API same client and instance 0, after a failover's promotion {s['bounds_ms']['failover_after_promotion']:.0f} |",
+             f"| CPU of the running instances (since their start) | {', '.join(f'{k} {v}' for k, v in sorted(s['instance_cpu'].items()))} |",
              f"| `gad_cache_consistency_checks_total` | {'; '.join(f'{k}: ' + ', '.join(v) for k, v in s['gad_cache_consistency_checks_total'].items())} |",
              "", "| fault | at (UTC) | took | happened | what |", "|---|---|---:|---|---|"]
     for f in s["faults"]:
