@@ -802,8 +802,71 @@ class Nemesis:
                 "detail": f"{what}: master :{victim['port']} (pid {pid}) killed, replica :{replica['port']} promoted "
                           f"after {recovered - f['start']:.1f}s, :{victim['port']} back as its replica"}
 
+    # -- Cluster shard failover with lost replication: the replica is stopped (SIGSTOP), the link
+    #    between it and its master is filled with junk so that what the master sends next stays in
+    #    the master's own output buffer, writes go on, then the master dies (SIGKILL) and the replica
+    #    is resumed: it receives the junk, never the writes, and is promoted
     def cluster_shard_failover(self, f):
-        f.update(self.cluster_failover(f, "shard failover"))
+        w = self.w
+        nodes = w.cluster_nodes()
+        masters = [n for n in nodes if "master" in n["flags"] and "fail" not in n["flags"] and n["slots"]]
+        victim = masters[len(self.faults) % len(masters)]
+        replica = next(n for n in nodes if n["master"] == victim["id"] and "fail" not in n["flags"])
+        vport, rport = victim["port"], replica["port"]
+        junk = f"{w.work}/junk.bin"
+        if not os.path.exists(junk):
+            with open(junk, "wb") as out:
+                out.write(b"j" * (8 << 20))
+        tag = next(f"junk{i}" for i in range(100000)
+                   if self._owns(vport, int(rcli(vport, "CLUSTER", "KEYSLOT", f"{{junk{i}}}")), victim["slots"]))
+        rpid = w.redis_pid(rport)
+        f["start"] = time.time()
+        os.kill(rpid, signal.SIGSTOP)
+        try:
+            for i in range(3):   # 24 MB: more than the loopback socket buffers hold for a reader that reads nothing
+                with open(junk, "rb") as data:
+                    subprocess.run(["redis-cli", "-p", str(vport), "-x", "SET", f"{{{tag}}}:{i}"], stdin=data,
+                                   capture_output=True, check=True, timeout=60)
+            time.sleep(float(os.environ.get("CONSISTENCY_STALL_SECONDS", "3")))
+            w.quiet.set()
+            time.sleep(0.5)
+            master_offset = int(redis_info(vport)["master_repl_offset"])
+            pid = self.kill_redis(vport)
+        finally:
+            os.kill(rpid, signal.SIGCONT)
+        try:
+            wait_for(f"replica :{rport} to see its master gone",
+                     lambda: redis_info(rport).get("master_link_status") == "down", 30, 0.05)
+            info = redis_info(rport)
+            replica_offset = int(info.get("slave_repl_offset", -1))
+            if replica_offset < 0:
+                replica_offset = int(info["master_repl_offset"])
+            lost = master_offset - replica_offset
+            if lost <= 0:
+                raise FaultFailed(f"replication not lost (master offset {master_offset}, replica {replica_offset})")
+            wait_for(f"replica :{rport} promoted", lambda: (rcli(rport, "ROLE") or "").startswith("master"), 60, 0.05)
+            f["recovered"] = time.time()
+            f["relax"] = FAILOVER_BOUND
+            time.sleep(FAILOVER_BOUND + QUIET_AFTER)
+        finally:
+            w.quiet.clear()
+        self.restart_redis(vport)
+        wait_for(f":{vport} back as a replica", lambda: redis_info(vport).get("master_link_status") == "up", 60)
+        for i in range(3):
+            subprocess.run(["redis-cli", "-c", "-p", str(rport), "DEL", f"{{{tag}}}:{i}"], capture_output=True)
+        f["detail"] = (f"replica :{rport} stopped, 24 MB of junk written to master :{vport}, then writes; master "
+                       f"(pid {pid}) killed, replica resumed: {lost} bytes of replication never reached it; promoted "
+                       f"{f['recovered'] - f['start']:.1f}s after the stop; :{vport} back as its replica")
+
+    @staticmethod
+    def _owns(port, slot, ranges):
+        for r in ranges:
+            if r.startswith("["):
+                continue
+            lo, _, hi = r.partition("-")
+            if int(lo) <= slot <= int(hi or lo):
+                return True
+        return False
 
     # -- Sentinel failover with lost replication: the replica reads its master through a proxy that
     #    stops forwarding while keeping the connection open; the master then dies
@@ -1157,7 +1220,8 @@ def render(s, violations, args):
              f"`{args.command or 'bench/consistency/run.sh'}`: load {s['load_seconds']} s, load average at the end "
              f"{open('/proc/loadavg').read().split()[0]} on {os.cpu_count()} cores.", "",
              "| | |", "|---|---|",
-             f"| reads checked | {s['reads_checked']:,} (of {s['reads']:,}; not 200: {s['read_errors'] or 0}) |",
+             f"| reads checked | {s['reads_checked']:,} (of {s['reads']:,}; not 200: "
+             f"{', '.join(f'{n} × ' + ('no answer' if k == 0 else str(k)) for k, n in sorted(s['read_errors'].items())) or 'none'}) |",
              f"| reads by instance | {', '.join(f'{k} {v:,}' for k, v in sorted(s['reads_by_instance'].items()))} |",
              f"| writes through the API | {s['writes_api']['ok']:,} acknowledged, {s['writes_api']['unknown']} unknown outcome, {s['writes_api']['fail']} refused |",
              f"| writes in SQL | {s['writes_sql']['ok']:,} committed, {s['writes_sql']['unknown']} unknown outcome, {s['writes_sql']['fail']} failed |",
@@ -1176,7 +1240,7 @@ def render(s, violations, args):
     if s["fault_kinds_missing"]:
         lines.append(f"\nFault kinds not injected: {', '.join(s['fault_kinds_missing'])}.")
     if violations:
-        lines += ["", f"Violations (first 5 of {len(violations)}; all in bench/.work/consistency/summary.json); "
+        lines += ["", f"Violations (first 5 of {len(violations)}; all in {os.path.relpath(args.work, args.root)}/summary.json); "
                       f"figures are [{', '.join(FIELDS)}], the last two in hundredths:", ""]
         for v in violations[:5]:
             older = v.get("matches_older")

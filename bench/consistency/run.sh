@@ -16,7 +16,8 @@
 # (240 reads/s in all), CONSISTENCY_READERS (4), CONSISTENCY_WRITE_RATE (8 writes/s per writer:
 # two through the API, two in SQL), CONSISTENCY_MAX_READS (400,000), the bounds
 # CONSISTENCY_SQL_BOUND_MS (1000), CONSISTENCY_API_BOUND_MS (1000), CONSISTENCY_FAILOVER_BOUND_MS
-# (2000), CONSISTENCY_UNKNOWN_ACK_MS (5000), CONSISTENCY_STALL_SECONDS (3), CONSISTENCY_JAVA_OPTS.
+# (2000), CONSISTENCY_UNKNOWN_ACK_MS (5000), CONSISTENCY_QUIET_AFTER_MS (3000), CONSISTENCY_STALL_SECONDS (3),
+# CONSISTENCY_WRITE_PHASE_SECONDS (6), CONSISTENCY_JAVA_OPTS, CONSISTENCY_WORK (bench/.work/consistency).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -68,7 +69,7 @@ if [ ! -f app/target/quarkus-app/quarkus-run.jar ]; then
 fi
 
 # ---- keys of this run ------------------------------------------------------------------------------
-WORK="$ROOT/bench/.work/consistency"
+WORK=${CONSISTENCY_WORK:-$ROOT/bench/.work/consistency}   # give parallel runs their own, and their own CONSISTENCY_DB
 rm -rf "$WORK"
 mkdir -p "$WORK"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/privateKey.pem" 2>/dev/null
