@@ -44,6 +44,7 @@ def env_ms(name, default):
 SQL_BOUND = env_ms("CONSISTENCY_SQL_BOUND_MS", 1000)          # docs/database-invalidation.md (bench: stale after 1 s)
 API_BOUND = env_ms("CONSISTENCY_API_BOUND_MS", 1000)          # docs/near-cache.md: another instance, one push hop
 FAILOVER_BOUND = env_ms("CONSISTENCY_FAILOVER_BOUND_MS", 2000)  # after the new master is promoted (issue target, near-cache silent-link bound)
+QUIET_BEFORE = env_ms("CONSISTENCY_QUIET_BEFORE_MS", 2000)      # writers paused this long before a failover's kill
 QUIET_AFTER = env_ms("CONSISTENCY_QUIET_AFTER_MS", 3000)        # writers stay paused this long after a failover's bound
 UNKNOWN_ACK = env_ms("CONSISTENCY_UNKNOWN_ACK_MS", 5000)      # a change whose writer saw no answer: its commit lies within this of the log time
 
@@ -829,7 +830,7 @@ class Nemesis:
                                    capture_output=True, check=True, timeout=60)
             time.sleep(float(os.environ.get("CONSISTENCY_STALL_SECONDS", "3")))
             w.quiet.set()
-            time.sleep(0.5)
+            time.sleep(QUIET_BEFORE)   # the last writes' database notifications applied before the master dies
             master_offset = int(redis_info(vport)["master_repl_offset"])
             pid = self.kill_redis(vport)
         finally:
@@ -894,7 +895,7 @@ class Nemesis:
             # down (a write meanwhile fails its invalidation, and the instance's answer to that, a full
             # invalidation, would hide the lost ones)
             w.quiet.set()
-            time.sleep(0.5)
+            time.sleep(QUIET_BEFORE)   # the last writes' database notifications applied before the master dies
             pid = self.kill_redis(master)
             wait_for(f"the sentinels promoting :{replica}", lambda: w.sentinel_master_port() == replica, 60, 0.05)
             if not (rcli(replica, "ROLE") or "").startswith("master"):
