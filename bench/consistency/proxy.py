@@ -17,6 +17,7 @@ while keeping it open.
 """
 import asyncio
 import json
+import os
 import signal
 import socket
 import struct
@@ -43,7 +44,6 @@ class Proxy:
         self.counters["open"] = len(self.pairs)
         with open(self.status_file + ".tmp", "w") as f:
             json.dump(self.counters, f)
-        import os
         os.replace(self.status_file + ".tmp", self.status_file)
 
     async def accept(self, reader, writer):
