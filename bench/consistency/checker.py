@@ -851,7 +851,7 @@ class Nemesis:
             wait_for(f"replica :{rport} promoted", lambda: (rcli(rport, "ROLE") or "").startswith("master"), 60, 0.05)
             f["recovered"] = time.time()
             f["relax"] = FAILOVER_BOUND
-            time.sleep(FAILOVER_BOUND + QUIET_AFTER)
+            self.quiet_until_redis_serves(f)
         finally:
             w.quiet.clear()
         self.restart_redis(vport)
@@ -860,7 +860,27 @@ class Nemesis:
             subprocess.run(["redis-cli", "-c", "-p", str(rport), "DEL", f"{{{tag}}}:{i}"], capture_output=True)
         f["detail"] = (f"replica :{rport} stopped, 24 MB of junk written to master :{vport}, then writes; master "
                        f"(pid {pid}) killed, replica resumed: {lost} bytes of replication never reached it; promoted "
-                       f"{f['recovered'] - f['start']:.1f}s after the stop; :{vport} back as its replica")
+                       f"{f['recovered'] - f['start']:.1f}s after the stop; every instance answering from Redis "
+                       f"{f.get('redis_again_s')}s after the promotion; :{vport} back as its replica")
+
+    def quiet_until_redis_serves(self, f):
+        """Keeps the writers paused past the failover's bound until every instance answers from Redis
+        again (on a busy machine its breaker may keep it on the database for seconds, where every
+        answer is fresh), then QUIET_AFTER more, so that what the new master holds gets read."""
+        time.sleep(FAILOVER_BOUND)
+        waiting = set(self.w.instances)
+        deadline = time.time() + 30
+        conns = {}
+        while waiting and time.time() < deadline:
+            for name in list(waiting):
+                h = conns.setdefault(name, Http(self.w.instances[name]["port"]))
+                status, data, _ = h.call("GET", f"/api/v1/stats/user/{random.choice(self.w.users)}?days={DAYS}",
+                                         self.w.token)
+                if status == 200 and json.loads(data).get("_cache", {}).get("source") in ("redis", "memory"):
+                    waiting.discard(name)
+            time.sleep(0.1)
+        f["redis_again_s"] = round(time.time() - f["recovered"], 1) if not waiting else None
+        time.sleep(QUIET_AFTER)
 
     @staticmethod
     def _owns(port, slot, ranges):
@@ -905,7 +925,7 @@ class Nemesis:
                 raise FaultFailed(f":{replica} not a master after the sentinels' switch")
             f["recovered"] = time.time()
             f["relax"] = FAILOVER_BOUND
-            time.sleep(FAILOVER_BOUND + QUIET_AFTER)
+            self.quiet_until_redis_serves(f)
         finally:
             w.quiet.clear()
             proxy.terminate()
@@ -914,7 +934,8 @@ class Nemesis:
         wait_for("the old master in sync", lambda: redis_info(master).get("master_link_status") == "up", 30)
         f["detail"] = (f"replica :{replica} silently cut from master :{master} for the stall ({lost} bytes of "
                        f"replication never reached it, link still 'up'), master (pid {pid}) killed, :{replica} promoted "
-                       f"{f['recovered'] - f['start']:.1f}s after the stall began; :{master} back as its replica")
+                       f"{f['recovered'] - f['start']:.1f}s after the stall began; every instance answering from Redis "
+                       f"{f.get('redis_again_s')}s after the promotion; :{master} back as its replica")
 
 
 # ---------------------------------------------------------------------------------------------
