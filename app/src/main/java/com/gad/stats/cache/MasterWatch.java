@@ -192,7 +192,7 @@ public class MasterWatch {
         changesSeen.increment();
         Log.warnf("cache: Redis master changed (%s): values it holds may predate acknowledged invalidations; "
                 + "making every cached value stale and flushing the near cache", what);
-        nearCache.clear();
+        nearCache.flush();
         changes.fire(new MasterChange(what));
     }
 

@@ -260,7 +260,9 @@ public class ClusterNearCacheTest {
     // --- instance B ---
 
     CacheAside instanceB() {
-        return new CacheAside(store, keys, new CacheMetrics(new SimpleMeterRegistry()), epoch, pause, fallback, config, nearCacheOfB);
+        CacheMetrics metrics = new CacheMetrics(new SimpleMeterRegistry());
+        return new CacheAside(store, keys, metrics, epoch, pause, fallback, config, nearCacheOfB,
+                new RefreshAhead(store, metrics, epoch, nearCacheOfB, config));
     }
 
     /** A value only B reads (A's statistics never ask for 999 days). */

@@ -30,7 +30,24 @@ class NoticeQueueTest {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final InvalidationMetrics metrics = new InvalidationMetrics(registry);
     final List<OptionalLong> announced = new ArrayList<>();
-    final FullInvalidationRunner full = new FullInvalidationRunner(new EpochFullInvalidation(epoch), told -> {
+    /** The epoch advanced in this process only: the database counter behind it is SharedEpochTest's. */
+    final FullInvalidation localEpoch = new FullInvalidation() {
+        @Override
+        public void owe() {
+        }
+
+        @Override
+        public Uni<OptionalLong> invalidateEverything() {
+            epoch.advanceTo(epoch.current() + 1);
+            return Uni.createFrom().item(OptionalLong.of(epoch.current()));
+        }
+
+        @Override
+        public void adoptEpoch(long newer) {
+            epoch.advanceTo(newer);
+        }
+    };
+    final FullInvalidationRunner full = new FullInvalidationRunner(localEpoch, told -> {
         announced.add(told);
         return Uni.createFrom().voidItem();
     }, metrics);
