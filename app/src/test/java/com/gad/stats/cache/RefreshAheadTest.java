@@ -42,6 +42,9 @@ class RefreshAheadTest {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final CacheMetrics metrics = new CacheMetrics(registry);
     final CacheEpoch epoch = new CacheEpoch();
+    {
+        epoch.advanced(0, epoch.owedSoFar()); // the shared epoch, as read at start
+    }
     final CacheCodec codec = new CacheCodec(CONFIG.cache().compressThreshold());
     /** The near cache's clock. */
     final AtomicLong nanos = new AtomicLong(1_000_000_000L);
