@@ -65,6 +65,8 @@ public class MasterWatch {
     static final Duration INTERVAL = Duration.ofMillis(500);
     /** Time limit of one look at every master; one that takes longer is abandoned. */
     static final Duration DEADLINE = Duration.ofMillis(400);
+    /** A look still running this long (Redis hung) lets the next one start: at most one pooled connection per 5 s. */
+    static final Duration LOOK_ABANDONED = Duration.ofSeconds(5);
     /** A master whose INFO did not answer in this look: compared at a later one. */
     private static final String UNKNOWN = "?";
 
@@ -112,19 +114,19 @@ public class MasterWatch {
 
     private void look() {
         if (!looking.compareAndSet(false, true)) {
-            return; // the previous look is still within its deadline
+            return; // the previous look has not ended yet
         }
-        Uni.createFrom().deferred(this::identities)
-                .ifNoItem().after(DEADLINE).fail()
+        Uni<Map<String, String>> identities = Uni.createFrom().deferred(this::identities).memoize().indefinitely();
+        // The next look waits for this one's commands to end, not for its deadline: commands given up
+        // still hold a connection of the pool the requests share until Redis (or a proxy in front of it)
+        // answers or closes, and a look every 500 ms during an outage would pile them up. A look that
+        // has not ended after LOOK_ABANDONED no longer holds the next one back.
+        identities.ifNoItem().after(LOOK_ABANDONED).fail()
+                .subscribe().with(seen -> looking.set(false), failure -> looking.set(false));
+        identities.ifNoItem().after(DEADLINE).fail()
                 .subscribe().with(
-                        seen -> {
-                            compare(seen);
-                            looking.set(false);
-                        },
-                        failure -> {
-                            looking.set(false);
-                            Log.debugf("cache: could not look at the Redis masters (%s)", CacheLog.describe(failure));
-                        });
+                        this::compare,
+                        failure -> Log.debugf("cache: could not look at the Redis masters (%s)", CacheLog.describe(failure)));
     }
 
     /** Each master's run_id, by address on Cluster (one entry otherwise). */
