@@ -65,8 +65,12 @@ public class MasterWatch {
     static final Duration INTERVAL = Duration.ofMillis(500);
     /** Time limit of one look at every master; one that takes longer is abandoned. */
     static final Duration DEADLINE = Duration.ofMillis(400);
-    /** A look still running this long (Redis hung) lets the next one start: at most one pooled connection per 5 s. */
-    static final Duration LOOK_ABANDONED = Duration.ofSeconds(5);
+    /**
+     * A look still running this long (Redis hung) lets the next one start: at most one pooled
+     * connection per second held by looks, and a failover behind a hung look is still seen within
+     * the 2 s bound (this + INTERVAL + DEADLINE = 1.9 s).
+     */
+    static final Duration LOOK_ABANDONED = Duration.ofSeconds(1);
     /** A master whose INFO did not answer in this look: compared at a later one. */
     private static final String UNKNOWN = "?";
 
