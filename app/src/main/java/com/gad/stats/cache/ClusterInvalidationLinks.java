@@ -18,6 +18,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import com.gad.stats.cache.admin.RedisMasters;
 import com.gad.stats.config.GadConfig;
 
 import io.quarkus.logging.Log;
@@ -26,8 +27,6 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
-import io.vertx.redis.client.RedisClientType;
-import io.vertx.redis.client.RedisOptions;
 
 /**
  * The invalidation link on Redis Cluster: tracking in broadcasting mode is per node (a node reports
@@ -196,14 +195,8 @@ public class ClusterInvalidationLinks {
     }
 
     private Redis nodeClient(String address) {
-        String userInfo = firstHost.getRawUserInfo() == null ? "" : firstHost.getRawUserInfo() + "@";
-        RedisOptions options = new RedisOptions()
-                .setType(RedisClientType.STANDALONE)
-                .setConnectionString(firstHost.getScheme() + "://" + userInfo + address)
-                .setMaxPoolSize(4) // the subscriber and the tracking connection, and their successors while the old close
-                .setMaxPoolWaiting(8);
-        password.ifPresent(options::setPassword);
-        return Redis.createClient(vertx, options);
+        // the subscriber and the tracking connection, and their successors while the old close
+        return RedisMasters.nodeClient(vertx, firstHost, password, address, 4, 8);
     }
 
     /** This instance's echo key for {@code master}: its hash tag falls in one of the master's slots. */

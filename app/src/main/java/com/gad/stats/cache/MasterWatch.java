@@ -30,8 +30,6 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
-import io.vertx.redis.client.RedisClientType;
-import io.vertx.redis.client.RedisOptions;
 
 /**
  * Notices when the Redis masters the cache talks to change, and then makes every cached value stale.
@@ -168,14 +166,7 @@ public class MasterWatch {
     }
 
     private Redis nodeClient(String address) {
-        String userInfo = firstHost.getRawUserInfo() == null ? "" : firstHost.getRawUserInfo() + "@";
-        RedisOptions options = new RedisOptions()
-                .setType(RedisClientType.STANDALONE)
-                .setConnectionString(firstHost.getScheme() + "://" + userInfo + address)
-                .setMaxPoolSize(1)
-                .setMaxPoolWaiting(4);
-        password.ifPresent(options::setPassword);
-        return Redis.createClient(vertx, options);
+        return RedisMasters.nodeClient(vertx, firstHost, password, address, 1, 4);
     }
 
     private void compare(Map<String, String> seen) {

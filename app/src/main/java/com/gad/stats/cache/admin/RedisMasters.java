@@ -84,12 +84,22 @@ public class RedisMasters {
     }
 
     private Redis nodeClient(String address) {
+        return nodeClient(vertx, firstHost, password, address, 2, 16);
+    }
+
+    /**
+     * A standalone client of one Cluster node at {@code address} ({@code host:port}), with the scheme,
+     * user and password of the configured first host: what the cluster client cannot address
+     * (one node's SCAN, INFO or tracking connection).
+     */
+    public static Redis nodeClient(Vertx vertx, URI firstHost, Optional<String> password, String address, int poolSize,
+            int poolWaiting) {
         String userInfo = firstHost.getRawUserInfo() == null ? "" : firstHost.getRawUserInfo() + "@";
         RedisOptions options = new RedisOptions()
                 .setType(RedisClientType.STANDALONE)
                 .setConnectionString(firstHost.getScheme() + "://" + userInfo + address)
-                .setMaxPoolSize(2)
-                .setMaxPoolWaiting(16);
+                .setMaxPoolSize(poolSize)
+                .setMaxPoolWaiting(poolWaiting);
         password.ifPresent(options::setPassword);
         return Redis.createClient(vertx, options);
     }
