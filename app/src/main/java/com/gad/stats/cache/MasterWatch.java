@@ -8,9 +8,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -176,21 +178,39 @@ public class MasterWatch {
             // a master that did not answer this time keeps what it showed last time
             now.replaceAll((address, runId) -> UNKNOWN.equals(runId) ? before.getOrDefault(address, UNKNOWN) : runId);
         }
-        known = now;
         if (before == null) {
+            known = now;
             Log.infof("cache: watching the Redis masters for failovers: %s", now);
             return;
         }
         List<String> differences = differences(before, now);
-        if (differences.isEmpty()) {
-            return;
+        if (!differences.isEmpty()) {
+            String what = String.join("; ", differences);
+            changesSeen.increment();
+            Log.warnf("cache: Redis master changed (%s): values it holds may predate acknowledged invalidations; "
+                    + "making every cached value stale and flushing the near cache", what);
+            nearCache.flush();
+            changes.fire(new MasterChange(what));
         }
-        String what = String.join("; ", differences);
-        changesSeen.increment();
-        Log.warnf("cache: Redis master changed (%s): values it holds may predate acknowledged invalidations; "
-                + "making every cached value stale and flushing the near cache", what);
-        nearCache.flush();
-        changes.fire(new MasterChange(what));
+        // after the change is acted on: whoever sees the new masters in seen() also sees the epoch advance owed
+        known = now;
+    }
+
+    /**
+     * The masters as last seen, for the readiness data: the run_id of the master ({@code address=run_id}
+     * for each on Cluster), to compare with {@code INFO server} on the node; "unknown" before the first look.
+     */
+    public String seen() {
+        Map<String, String> masters = known;
+        if (masters == null) {
+            return "unknown";
+        }
+        if (!cluster) {
+            return masters.getOrDefault("master", UNKNOWN);
+        }
+        return new TreeMap<>(masters).entrySet().stream()
+                .map(master -> master.getKey() + "=" + master.getValue())
+                .collect(Collectors.joining(","));
     }
 
     static List<String> differences(Map<String, String> before, Map<String, String> now) {

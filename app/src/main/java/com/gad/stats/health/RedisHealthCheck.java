@@ -8,6 +8,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 import com.gad.stats.cache.CacheFailurePolicy;
+import com.gad.stats.cache.MasterWatch;
 import com.gad.stats.cache.NearCache;
 
 import io.smallrye.health.api.AsyncHealthCheck;
@@ -25,10 +26,12 @@ public class RedisHealthCheck implements AsyncHealthCheck {
 
     private final CacheFailurePolicy policy;
     private final NearCache nearCache;
+    private final MasterWatch masterWatch;
 
-    RedisHealthCheck(CacheFailurePolicy policy, NearCache nearCache) {
+    RedisHealthCheck(CacheFailurePolicy policy, NearCache nearCache, MasterWatch masterWatch) {
         this.policy = policy;
         this.nearCache = nearCache;
+        this.masterWatch = masterWatch;
     }
 
     @Override
@@ -42,6 +45,8 @@ public class RedisHealthCheck implements AsyncHealthCheck {
                         .withData("circuit", policy.breakerState())
                         // down: its invalidation link is lost, so it is bypassed (docs/near-cache.md)
                         .withData("near_cache", nearCache.state().name().toLowerCase(Locale.ROOT))
+                        // which master process this instance has seen last: after a failover, compare with the node's INFO server
+                        .withData("masters", masterWatch.seen())
                         .withData("required", false)
                         .build());
     }

@@ -63,6 +63,7 @@ public class ChangeInvalidator {
         this.metrics = metrics;
         this.pool = pool;
         this.notices = new NoticeQueue(QUEUE_CAPACITY, config.concurrency(), this::invalidations, full, metrics);
+        metrics.backlog(notices::backlog);
     }
 
     /** A notification of the changes channel (called on the listening connection's event loop). */

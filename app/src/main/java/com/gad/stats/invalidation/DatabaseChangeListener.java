@@ -59,6 +59,8 @@ public class DatabaseChangeListener {
     private final AtomicBoolean listening = new AtomicBoolean();
     private volatile Instant since = Instant.now();
     private volatile PgSubscriber subscriber;
+    /** The connection LISTEN was last established on: listening only while it is still the subscriber's. */
+    private volatile io.vertx.pgclient.PgConnection listenedOn;
     private long timer = -1;
     private volatile boolean stopped;
     /** First connection attempts that failed (only the first is logged as a warning). */
@@ -109,7 +111,7 @@ public class DatabaseChangeListener {
         if (subscriber == null) {
             return "off";
         }
-        if (!listening.get()) {
+        if (!listening()) {
             return "down";
         }
         return invalidator.owesFullInvalidation() ? "catching_up" : "up";
@@ -121,7 +123,18 @@ public class DatabaseChangeListener {
     }
 
     boolean up() {
-        return listening.get() && !invalidator.owesFullInvalidation();
+        return listening() && !invalidator.owesFullInvalidation();
+    }
+
+    /**
+     * LISTEN holds on the subscriber's current connection. A dropped connection is seen at once (the
+     * subscriber forgets it), not only at the next check; a new one counts only once LISTEN is on it,
+     * so "up" is never reported between a reconnection and the full invalidation it owes.
+     */
+    private boolean listening() {
+        io.vertx.pgclient.PgConnection listened = listenedOn;
+        // the Mutiny wrapper is new at every call: compare the connections it wraps
+        return listening.get() && listened != null && listened == subscriber.getDelegate().actualConnection();
     }
 
     /**
@@ -158,6 +171,7 @@ public class DatabaseChangeListener {
         Log.infof("database change listener: listening on %s (backend %d); making every cached value stale",
                 CHANGES_CHANNEL, subscriber.actualConnection() == null ? -1 : subscriber.actualConnection().processId());
         invalidator.invalidateEverything(Reason.LISTENER_UP);
+        listenedOn = subscriber.getDelegate().actualConnection();
     }
 
     private void lost(String why) {

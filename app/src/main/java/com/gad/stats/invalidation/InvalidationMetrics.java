@@ -4,10 +4,12 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -80,8 +82,10 @@ public class InvalidationMetrics {
     private final Counter overflows;
     private final Counter subscribes;
     private final Timer lag;
+    private final MeterRegistry registry;
 
     InvalidationMetrics(MeterRegistry registry) {
+        this.registry = registry;
         for (Kind kind : Kind.values()) {
             notifications.put(kind, Counter.builder("gad.invalidation.notifications")
                     .description("Database change notifications received")
@@ -156,6 +160,14 @@ public class InvalidationMetrics {
 
     void full(boolean done) {
         (done ? fullDone : fullFailed).increment();
+    }
+
+    /** Publishes the invalidation backlog ({@code gad_invalidation_backlog}): 0 once everything heard is applied. */
+    void backlog(IntSupplier backlog) {
+        Gauge.builder("gad.invalidation.backlog", backlog, IntSupplier::getAsInt)
+                .description("Change notifications waiting or being applied plus user invalidations running: heard, not yet applied")
+                .strongReference(true)
+                .register(registry);
     }
 
     void subscribed() {

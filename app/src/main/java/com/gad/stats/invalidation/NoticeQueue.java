@@ -32,6 +32,10 @@ final class NoticeQueue {
     private final FullInvalidationRunner full;
     private final InvalidationMetrics metrics;
     private final AtomicInteger waiting = new AtomicInteger();
+    /** Notices taken up whose invalidations are still being handed out. */
+    private final AtomicInteger expanding = new AtomicInteger();
+    /** User invalidations handed out and not yet ended. */
+    private final AtomicInteger running = new AtomicInteger();
     private final AtomicLong received = new AtomicLong();
     /** Notices numbered up to this one are covered by a full invalidation: dropped unapplied. */
     private final AtomicLong coveredThrough = new AtomicLong();
@@ -46,10 +50,15 @@ final class NoticeQueue {
         this.metrics = metrics;
         queued
                 .onItem().transformToMultiAndConcatenate(next -> {
+                    // counted as expanding before it stops counting as waiting: the backlog never reads 0 between
+                    expanding.incrementAndGet();
                     waiting.decrementAndGet();
-                    return next.number() <= coveredThrough.get() ? Multi.createFrom().empty() : work.apply(next.notice());
+                    Multi<Uni<Void>> invalidations = next.number() <= coveredThrough.get()
+                            ? Multi.createFrom().empty()
+                            : work.apply(next.notice()).onItem().invoke(running::incrementAndGet);
+                    return invalidations.onTermination().invoke(expanding::decrementAndGet);
                 })
-                .onItem().transformToUni(Function.identity())
+                .onItem().transformToUni(invalidation -> invalidation.onTermination().invoke(running::decrementAndGet))
                 .merge(concurrency)
                 .subscribe().with(
                         done -> {
@@ -75,5 +84,10 @@ final class NoticeQueue {
     /** Notices waiting (not yet taken up). */
     int waiting() {
         return waiting.get();
+    }
+
+    /** Work not yet done: notices waiting or being taken up, and user invalidations running. */
+    int backlog() {
+        return waiting.get() + expanding.get() + running.get();
     }
 }

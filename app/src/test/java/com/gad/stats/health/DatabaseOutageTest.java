@@ -2,6 +2,7 @@ package com.gad.stats.health;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,13 +40,21 @@ public class DatabaseOutageTest {
         Api.healBackends();
     }
 
-    /** The fault happened: nothing can connect to PostgreSQL through the proxy any more. */
+    /**
+     * The fault happened: PostgreSQL cannot be reached through the proxy any more. Asked as a client
+     * starts (an SSLRequest, to which PostgreSQL always answers one byte), nothing answers: the
+     * connection is refused, reset, or closed unanswered.
+     */
     static void assertDatabaseUnreachable() {
-        assertThrows(IOException.class, () -> {
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), LocalServicesResource.postgresProxy().port())) {
-                socket.getInputStream().read();
-            }
-        });
+        int answer;
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), LocalServicesResource.postgresProxy().port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(ByteBuffer.allocate(8).putInt(8).putInt(80877103).array());
+            answer = socket.getInputStream().read();
+        } catch (IOException refusedOrReset) {
+            return;
+        }
+        assertEquals(-1, answer, "PostgreSQL answered through the cut proxy");
     }
 
     static void assertUnavailable(io.restassured.response.ValidatableResponse answer) {

@@ -121,4 +121,23 @@ class NoticeQueueTest {
         assertEquals(List.of(1L, 6L), applied, "a later notice is applied");
         assertEquals(1.0, overflows());
     }
+
+    double backlogGauge() {
+        return registry.get("gad.invalidation.backlog").gauge().value();
+    }
+
+    @Test
+    void theBacklogCountsWhatIsHeardAndNotYetAppliedAndIsZeroOnceAllIsDone() {
+        metrics.backlog(queue::backlog);
+        assertEquals(0.0, backlogGauge());
+        queue.offer(notice(1));
+        queue.offer(notice(2));
+        assertEquals(2.0, backlogGauge(), "one running (Redis hangs), one waiting");
+
+        ends.get(0).complete(null);
+        assertEquals(1.0, backlogGauge(), "the second is running now");
+
+        ends.get(1).complete(null);
+        assertEquals(0.0, backlogGauge());
+    }
 }

@@ -20,26 +20,44 @@ public final class Api {
     }
 
     /**
-     * Undoes a fault test: Redis running, proxies restored, the service's Redis circuit breaker
-     * closed again (its health check's PINGs are the probes that close it) and its database change
-     * listener back and caught up, so the next test starts with a working cache. Works against the
-     * packaged application too.
+     * Undoes a fault test and waits until its after-effects are over, so the next test starts with a
+     * working cache that nothing is about to make stale: Redis running, proxies restored, the Redis
+     * circuit breaker closed again (its health check's PINGs are the probes that close it), the
+     * database change listener back, every change committed so far applied
+     * ({@code gad_invalidation_backlog} 0), the failover watch looking at the Redis process that runs
+     * now (a restarted Redis is a new master: every cached value is made stale once), and no full
+     * invalidation owed. Works against the packaged application too.
      */
     public static void healBackends() {
         LocalServicesResource.redis().start();
         LocalServicesResource.redisProxy().restore();
         LocalServicesResource.postgresProxy().restore();
         LocalServicesResource.listenerProxy().restore();
+        String redisProcess = redisRunId();
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-                .pollInterval(java.time.Duration.ofMillis(200))
-                .until(() -> {
-                    var ready = given().when().get("/q/health/ready").then().extract().jsonPath();
-                    return "UP".equals(ready.getString("status"))
-                            && "up".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.redis"))
-                            && "closed".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.circuit"))
-                            && "up".equals(ready.getString("checks.find { it.name == 'database-invalidation' }.data.listener"))
-                            && "up".equals(ready.getString("checks.find { it.name == 'postgresql' }.data.database"));
-                });
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> settledOn(redisProcess));
+        awaitChangesApplied();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(20))
+                .until(() -> metric("gad_invalidation_backlog") == 0 && settledOn(redisProcess));
+    }
+
+    private static boolean settledOn(String redisProcess) {
+        var ready = given().when().get("/q/health/ready").then().extract().jsonPath();
+        return "UP".equals(ready.getString("status"))
+                && "up".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.redis"))
+                && "closed".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.circuit"))
+                && redisProcess.equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.masters"))
+                && "up".equals(ready.getString("checks.find { it.name == 'database-invalidation' }.data.listener"))
+                && "up".equals(ready.getString("checks.find { it.name == 'postgresql' }.data.database"));
+    }
+
+    /** The run_id of the test-owned Redis process ({@code INFO server}). */
+    public static String redisRunId() {
+        String info = new String((byte[]) RedisProbe.call("INFO", "server"), java.nio.charset.StandardCharsets.UTF_8);
+        return info.lines().filter(line -> line.startsWith("run_id:")).map(line -> line.substring("run_id:".length()).trim())
+                .findFirst().orElseThrow();
     }
 
     private static final java.util.concurrent.atomic.AtomicLong MARKERS = new java.util.concurrent.atomic.AtomicLong(8_000_000_000_000_000_000L);
