@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -80,9 +81,17 @@ class EventLoopLagTest {
             lag.start(null);
             try {
                 CountDownLatch spun = new CountDownLatch(1);
+                // Busy until 250 ms after the sampler's probe reached this loop's queue, however late the
+                // sampler runs on a loaded machine (nothing else queues work on these loops)
+                SingleThreadEventExecutor loop = (SingleThreadEventExecutor) busy;
                 busy.execute(() -> {
-                    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(400);
-                    while (System.nanoTime() < until) {
+                    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                    long probeQueuedAt = 0;
+                    while (System.nanoTime() < giveUp
+                            && (probeQueuedAt == 0 || System.nanoTime() - probeQueuedAt < TimeUnit.MILLISECONDS.toNanos(250))) {
+                        if (probeQueuedAt == 0 && loop.pendingTasks() > 0) {
+                            probeQueuedAt = System.nanoTime();
+                        }
                         Thread.onSpinWait();
                     }
                     spun.countDown();
