@@ -54,8 +54,18 @@ public class RedisOutageTest {
                 .body("status", is("UP"))
                 .body("checks.find { it.name == 'redis-cache' }.data.redis", is("down"));
 
-        // Redis back: values are cached and served again
+        // Redis back, as a new process: a new master to the failover watch. The readiness data names it
+        // only once the change is acted on (counted, every cached value owed stale)
+        double failovers = Api.metric("gad_invalidation_full_requested_total{reason=\"failover\"}");
         LocalServicesResource.redis().start();
+        String restarted = Api.redisRunId();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> restarted.equals(given().when()
+                .get("/q/health/ready").then().extract().jsonPath().getString("checks.find { it.name == 'redis-cache' }.data.masters")));
+        org.junit.jupiter.api.Assertions.assertTrue(
+                Api.metric("gad_invalidation_full_requested_total{reason=\"failover\"}") > failovers,
+                "the restarted master was seen and made every cached value stale");
+
+        // values are cached and served again
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> Api
                 .getStats(token, user, null).statusCode(200).body("_cache.hit", is(true)));
     }
