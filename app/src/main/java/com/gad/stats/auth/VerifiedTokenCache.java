@@ -20,7 +20,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import com.gad.stats.auth.CompactJwt.VerifiedClaims;
-import com.gad.stats.config.GadConfig;
 
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
 import io.smallrye.jwt.auth.principal.JWTParser;
@@ -39,7 +38,7 @@ import io.smallrye.jwt.auth.principal.ParseException;
  * the verifier's clock-skew allowance: a cached token is never accepted longer than the verifier
  * would). Failed verifications are never cached.
  *
- * <p>Bounded by {@code gad.auth.verified-token-cache-size} entries (0 disables it) in a Caffeine
+ * <p>Bounded by {@link #MAX_ENTRIES} entries in a Caffeine
  * cache, whose admission policy keeps the tokens in frequent use when more tokens than that are
  * active. An entry holds the claims alone ({@link CompactJwt.VerifiedClaims}), about 0.7 KB.
  */
@@ -55,12 +54,18 @@ public class VerifiedTokenCache implements JWTParser {
         }
     });
 
+    /**
+     * The tokens in use at once by the users of one instance; about 7 MB of heap when full, and the
+     * least used go first when more are active.
+     */
+    static final int MAX_ENTRIES = 10_000;
+
     private final JWTParser delegate;
     private final Cache<String, VerifiedClaims> verified;
 
     @Inject
-    VerifiedTokenCache(@Delegate @Any JWTParser delegate, GadConfig config) {
-        this(delegate, config.auth().verifiedTokenCacheSize());
+    VerifiedTokenCache(@Delegate @Any JWTParser delegate) {
+        this(delegate, MAX_ENTRIES);
     }
 
     VerifiedTokenCache(JWTParser delegate, int maxEntries) {

@@ -1,17 +1,13 @@
 package com.gad.stats.cache;
 
 import java.time.Duration;
-import java.util.Collection;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import com.gad.stats.config.GadConfig;
 
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -28,10 +24,11 @@ import io.smallrye.mutiny.Uni;
  * </pre>
  *
  * Redis is an accelerator, never a dependency: a Redis failure becomes a (bounded) database read,
- * and a failed write-back is logged and counted but never fails the request ({@link CacheFailurePolicy}).
+ * and a failed write-back is logged and counted but never fails the request ({@link RedisGateway}, {@link DatabaseFallbackBulkhead}).
  *
  * <p>The near cache ({@link NearCache}) holds Redis hits while Redis tracking says nothing of the
- * user changed; an invalidation through this instance reaches it before the invalidation is answered.
+ * user changed; an invalidation through this instance ({@link CacheInvalidation}) reaches it before
+ * the invalidation is answered.
  *
  * <p>Stampede protection: concurrent misses of one value in this instance share one load
  * ({@link MissCoalescer}); across instances the first miss takes a short Redis lock and the others
@@ -41,6 +38,26 @@ import io.smallrye.mutiny.Uni;
  */
 @ApplicationScoped
 public class CacheAside {
+
+    /**
+     * Across instances the first miss of a value takes a Redis lock this long: an aggregation takes
+     * milliseconds, so a holder that died frees the key within 2 s.
+     */
+    static final Duration LOCK_TTL = Duration.ofSeconds(2);
+    /**
+     * The others poll Redis for the holder's answer up to this long, then load themselves: well past
+     * an aggregation under load, and shorter than {@link #LOCK_TTL}, so a dead holder never holds
+     * its waiters past its lock.
+     */
+    static final Duration LOCK_WAIT = Duration.ofMillis(300);
+    /** Interval between those polls: 20 polls at most, each one Redis round trip. */
+    static final Duration LOCK_POLL = Duration.ofMillis(15);
+    static final int LOCK_POLLS = (int) (LOCK_WAIT.toMillis() / LOCK_POLL.toMillis());
+    /**
+     * A finished aggregation keeps answering misses of the same key and generation this long,
+     * catching requests whose Redis read raced the write-back.
+     */
+    static final Duration COALESCE_GRACE = Duration.ofSeconds(1);
 
     private final CacheStore store;
     private final CacheKeys keys;
@@ -53,12 +70,6 @@ public class CacheAside {
     private final NearCache nearCache;
     private final RefreshAhead refreshAhead;
     private final Duration ttl;
-    private final Duration lockTtl;
-    private final Duration lockPoll;
-    private final int lockPolls;
-    /** The consistency monitor's sampling; none outside CDI. */
-    @Inject
-    InvalidationObserver invalidations = InvalidationObserver.NONE;
 
     CacheAside(CacheStore store, CacheKeys keys, CacheMetrics metrics, CacheEpoch epoch, Pause pause, DatabaseFallback fallback,
             GadConfig config, NearCache nearCache, RefreshAhead refreshAhead) {
@@ -71,13 +82,9 @@ public class CacheAside {
         this.epoch = epoch;
         this.pause = pause;
         GadConfig.Cache cache = config.cache();
-        GadConfig.Stampede stampede = cache.stampede();
-        this.codec = new CacheCodec(cache.compressThreshold());
-        this.coalescer = new MissCoalescer(pause, stampede.coalesceGrace(), metrics::coalesced);
+        this.codec = new CacheCodec();
+        this.coalescer = new MissCoalescer(pause, COALESCE_GRACE, metrics::coalesced);
         this.ttl = cache.ttl();
-        this.lockTtl = stampede.lockTtl();
-        this.lockPoll = stampede.lockPoll();
-        this.lockPolls = (int) Math.max(1, stampede.lockWait().toMillis() / Math.max(1, stampede.lockPoll().toMillis()));
     }
 
     /**
@@ -140,67 +147,6 @@ public class CacheAside {
     public Uni<CachedJson> uncached(Supplier<Uni<byte[]>> loader) {
         metrics.count(CacheOutcome.BYPASS);
         return answered(loader, new CacheInfo(CacheOutcome.BYPASS, null));
-    }
-
-    /** O(1) invalidation of every cached value of the user. Fails when Redis cannot be reached. */
-    public Uni<Void> invalidateUser(long userId) {
-        return invalidated(userId, store.invalidateUser(userId).replaceWith(Boolean.TRUE)).replaceWithVoid();
-    }
-
-    /**
-     * How long an invalidation made for a committed transaction is remembered, so that whoever hears
-     * of that transaction later skips it. Every listener hears of it milliseconds after the commit,
-     * unless its queue is far behind (the queue is bounded): a minute leaves room. A notification
-     * heard later only costs one invalidation more, never a stale value.
-     */
-    static final Duration APPLIED_TRANSACTION_TTL = Duration.ofMinutes(1);
-
-    /**
-     * {@link #invalidateUser} for a change committed by the transaction {@code transactionId}, once
-     * across all instances: the API right after its commit and every instance's database listener
-     * ask, the first changes the generation, the others skip. Fails when Redis cannot be reached (then
-     * nothing is recorded and the next to ask does it).
-     *
-     * @return true when this call changed the generation, false when it had been done for that transaction
-     */
-    public Uni<Boolean> invalidateUserAfterCommit(long userId, long transactionId) {
-        return invalidated(userId, store.invalidateUserOnce(userId, transactionId, APPLIED_TRANSACTION_TTL));
-    }
-
-    /** Logs and counts an invalidation; this instance's near cache drops the user whatever happened. */
-    private Uni<Boolean> invalidated(long userId, Uni<Boolean> invalidation) {
-        long start = System.nanoTime();
-        String generationKey = keys.generationKey(userId);
-        return invalidation
-                // after Redis answered (or failed), before the caller is: read-your-writes in this instance
-                .onTermination().invoke(() -> nearCache.invalidateUser(userId))
-                .invoke(changed -> {
-                    metrics.operation("invalidate", start, true);
-                    if (changed) {
-                        CacheLog.info("invalidate", generationKey, userId);
-                        invalidations.invalidated(userId);
-                    } else {
-                        CacheLog.debug("invalidate_skipped", generationKey, userId);
-                    }
-                })
-                .onFailure().invoke(failure -> {
-                    metrics.operation("invalidate", start, false);
-                    metrics.invalidationFailed();
-                    CacheLog.warn("invalidate_failed", generationKey, userId, failure);
-                });
-    }
-
-    /**
-     * Invalidates each user once, {@code concurrency} at a time, after the transaction
-     * {@code transactionId} committed a change. Never fails: a user whose invalidation failed is
-     * logged and counted, and the database listeners, which hear of the same transaction, do it.
-     */
-    public Uni<Void> invalidateAfterCommit(long transactionId, Collection<Long> users, int concurrency) {
-        return Multi.createFrom().iterable(Set.copyOf(users))
-                .onItem().transformToUni(user -> invalidateUserAfterCommit(user, transactionId).onFailure().recoverWithNull())
-                .merge(concurrency)
-                .collect().last()
-                .replaceWithVoid();
     }
 
     private Uni<Lookup> lookup(CacheKey key, String valueKey, boolean withRemainingTtl) {
@@ -272,7 +218,7 @@ public class CacheAside {
 
     /** Across instances: load under the value's Redis lock, or wait for the holder's answer. */
     private Uni<CachedJson> lockedLoad(CacheKey key, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader, CacheInfo info) {
-        return store.tryLock(key, lockTtl)
+        return store.tryLock(key, LOCK_TTL)
                 .onFailure().recoverWithItem(failure -> new LockAttempt.Unavailable())
                 .chain(attempt -> {
                     if (attempt instanceof LockAttempt.Held held) {
@@ -282,7 +228,7 @@ public class CacheAside {
                     }
                     if (attempt instanceof LockAttempt.Busy) {
                         metrics.lockWaited();
-                        return answerOfLockHolder(key, lockPolls)
+                        return answerOfLockHolder(key, LOCK_POLLS)
                                 .chain(answer -> answer.isPresent()
                                         ? Uni.createFrom().item(answer.get())
                                         : loadAndStore(key, lookup, loader, info, Optional.empty()));
@@ -302,7 +248,7 @@ public class CacheAside {
             return Uni.createFrom().item(Optional.empty());
         }
         String valueKey = keys.valueKey(key);
-        return pause.of(lockPoll)
+        return pause.of(LOCK_POLL)
                 .chain(() -> store.read(key, false))
                 .map(this::interpreted)
                 .onFailure().recoverWithItem(failure -> new Lookup.Unavailable())

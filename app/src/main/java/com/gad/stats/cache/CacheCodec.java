@@ -33,9 +33,19 @@ public final class CacheCodec {
     /** A decompressed value larger than this is corrupt by definition (stats are ~300 bytes). */
     private static final int MAX_JSON = 4 * 1024 * 1024;
 
+    /**
+     * Values larger than this many bytes are stored gzip-compressed. A user's statistics are about
+     * 300 bytes, so only unusual values pay for compression; below a kilobyte gzip saves little.
+     */
+    public static final int COMPRESS_THRESHOLD = 1024;
+
     private final int compressThreshold;
 
-    public CacheCodec(int compressThreshold) {
+    public CacheCodec() {
+        this(COMPRESS_THRESHOLD);
+    }
+
+    CacheCodec(int compressThreshold) {
         this.compressThreshold = compressThreshold;
     }
 

@@ -10,6 +10,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.runtime.Startup;
 
+import com.gad.stats.common.Meters;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -46,10 +48,8 @@ public class CacheMetrics {
         this.registry = registry;
         for (CacheOutcome outcome : CacheOutcome.values()) {
             // outcomes sharing a tag (corrupt counts as a miss) share the counter
-            requests.put(outcome, Counter.builder("gad.cache.requests")
-                    .description("Cache-aside lookups by result")
-                    .tag("result", outcome.metricTag())
-                    .register(registry));
+            requests.put(outcome, Meters.counter(registry, "gad.cache.requests",
+                    "Cache-aside lookups by result", "result", outcome.metricTag()));
         }
         corrupt = Counter.builder("gad.cache.corrupt")
                 .description("Unreadable cached values, treated as misses and overwritten")
@@ -67,10 +67,8 @@ public class CacheMetrics {
                 .description("Lock waits that ended without the holder's answer and loaded themselves")
                 .register(registry);
         for (RefreshAhead.Result result : RefreshAhead.Result.values()) {
-            refreshes.put(result, Counter.builder("gad.cache.refresh.ahead")
-                    .description("Refreshes ahead of expiry started by hits, by result")
-                    .tag("result", result.tag())
-                    .register(registry));
+            refreshes.put(result, Meters.counter(registry, "gad.cache.refresh.ahead",
+                    "Refreshes ahead of expiry started by hits, by result", "result", result.tag()));
         }
         // registered up front, errors too: a series that appears only at the first failure leaves
         // rate() and the dashboard without data exactly until something has gone wrong

@@ -19,7 +19,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.gad.stats.cache.admin.RedisMasters;
-import com.gad.stats.config.GadConfig;
 
 import io.quarkus.logging.Log;
 import io.vertx.mutiny.core.Vertx;
@@ -72,18 +71,16 @@ public class ClusterInvalidationLinks {
     private final NearCache nearCache;
     private final CacheKeys keys;
     private final Vertx vertx;
-    private final GadConfig config;
     private final boolean cluster;
     private final URI firstHost;
     private final Optional<String> password;
     private final String echoKey;
-    private final Duration linkCheck;
     private final AtomicBoolean reading = new AtomicBoolean();
     private Links current; // guarded by this
     private boolean stopped; // guarded by this
     private long checkTimer = -1;
 
-    ClusterInvalidationLinks(Redis redis, NearCache nearCache, CacheKeys keys, Vertx vertx, GadConfig config,
+    ClusterInvalidationLinks(Redis redis, NearCache nearCache, CacheKeys keys, Vertx vertx,
             @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
             @ConfigProperty(name = "quarkus.redis.hosts") Optional<List<String>> hosts,
             @ConfigProperty(name = "quarkus.redis.password") Optional<String> password) {
@@ -91,12 +88,10 @@ public class ClusterInvalidationLinks {
         this.nearCache = nearCache;
         this.keys = keys;
         this.vertx = vertx;
-        this.config = config;
         this.cluster = "cluster".equals(clientType.toLowerCase(Locale.ROOT));
         this.firstHost = URI.create(hosts.filter(list -> !list.isEmpty()).map(list -> list.get(0)).orElse("redis://localhost:6379"));
         this.password = password;
         this.echoKey = InvalidationLink.echoKeyOf(keys);
-        this.linkCheck = config.cache().l1().linkCheck();
     }
 
     /** The configured client is a Redis Cluster client: the links are made here, one per master. */
@@ -110,7 +105,7 @@ public class ClusterInvalidationLinks {
             Log.infof("near cache: %s", nearCache.offReason());
             return;
         }
-        checkTimer = vertx.setPeriodic(linkCheck.toMillis(), id -> readSlots());
+        checkTimer = vertx.setPeriodic(InvalidationLink.LINK_CHECK.toMillis(), id -> readSlots());
         readSlots();
     }
 
@@ -135,7 +130,7 @@ public class ClusterInvalidationLinks {
             return; // the previous read is still out
         }
         redis.send(Request.cmd(Command.CLUSTER).arg("SLOTS"))
-                .ifNoItem().after(linkCheck).fail()
+                .ifNoItem().after(InvalidationLink.LINK_CHECK).fail()
                 .map(reply -> slotMap(reply, firstHost.getHost()))
                 .onTermination().invoke(() -> reading.set(false))
                 .subscribe().with(this::linkOn,
@@ -161,7 +156,7 @@ public class ClusterInvalidationLinks {
             Redis client = nodeClient(master);
             links.clients.add(client);
             links.byMaster.put(master, new InvalidationLink(client, redis, " on " + master, echoKeyFor(master, slots),
-                    () -> linkUp(links, master), () -> linkLost(links, master), nearCache, keys, vertx, config));
+                    () -> linkUp(links, master), () -> linkLost(links, master), nearCache, keys, vertx));
         }
         links.byMaster.values().forEach(InvalidationLink::start);
     }

@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 import com.gad.stats.config.GadConfig;
+import com.gad.stats.common.Meters;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -104,25 +105,23 @@ public class ConsistencyMonitor implements InvalidationObserver {
     @Inject
     ConsistencyMonitor(GadConfig config, CacheStore store, CacheKeys keys, CacheEpoch epoch, NearCache nearCache, Pause pause,
             ConsistencySubject subject, MeterRegistry registry) {
-        this(config.cache().consistencySample(), config.cache().compressThreshold(), store, keys, epoch, nearCache, pause, subject,
+        this(config.cache().consistencySample(), store, keys, epoch, nearCache, pause, subject,
                 registry);
     }
 
-    ConsistencyMonitor(double share, int compressThreshold, CacheStore store, CacheKeys keys, CacheEpoch epoch,
+    ConsistencyMonitor(double share, CacheStore store, CacheKeys keys, CacheEpoch epoch,
             NearCache nearCache, Pause pause, ConsistencySubject subject, MeterRegistry registry) {
         this.share = share;
         this.store = store;
         this.keys = keys;
         this.epoch = epoch;
         this.nearCache = nearCache;
-        this.codec = new CacheCodec(compressThreshold);
+        this.codec = new CacheCodec();
         this.pause = pause;
         this.subject = subject;
         for (Result result : Result.values()) {
-            checks.put(result, Counter.builder("gad.cache.consistency.checks")
-                    .description("Sampled invalidations checked against the database after the staleness bound, by result")
-                    .tag("result", result.tag())
-                    .register(registry));
+            checks.put(result, Meters.counter(registry, "gad.cache.consistency.checks",
+                    "Sampled invalidations checked against the database after the staleness bound, by result", "result", result.tag()));
         }
         Gauge.builder("gad.cache.consistency.checks.pending", inFlight, AtomicInteger::get)
                 .description("Consistency checks waiting for their time or running")

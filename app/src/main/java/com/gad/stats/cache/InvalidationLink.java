@@ -10,7 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import com.gad.stats.config.GadConfig;
 
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -49,6 +48,15 @@ import io.vertx.redis.client.ResponseType;
 @ApplicationScoped
 public class InvalidationLink {
 
+    /**
+     * How often the link is checked (tracking still on, redirect intact, still the master). A check
+     * that fails or takes longer than this counts as a lost link, so this is also how long a lost
+     * link can go unseen: the near cache's staleness bound (docs/near-cache.md).
+     */
+    static final Duration LINK_CHECK = Duration.ofSeconds(1);
+    /** Wait between attempts to re-establish a lost link: the near cache is bypassed meanwhile. */
+    static final Duration RECONNECT_DELAY = Duration.ofSeconds(1);
+
     static final String CHANNEL = "__redis__:invalidate";
 
     /** The two connections of one attempt at a link; an attempt that is no longer current is ignored. */
@@ -73,15 +81,13 @@ public class InvalidationLink {
     private final List<String> prefixes;
     private final String echoPrefix;
     private final String echoKey;
-    private final Duration linkCheck;
-    private final Duration reconnectDelay;
     private final AtomicReference<Attempt> current = new AtomicReference<>();
     private volatile boolean stopped;
     private long checkTimer = -1;
 
     @Inject
-    InvalidationLink(Redis redis, NearCache nearCache, CacheKeys keys, Vertx vertx, GadConfig config) {
-        this(redis, redis, "", echoKeyOf(keys), nearCache::linkUp, nearCache::linkLost, nearCache, keys, vertx, config);
+    InvalidationLink(Redis redis, NearCache nearCache, CacheKeys keys, Vertx vertx) {
+        this(redis, redis, "", echoKeyOf(keys), nearCache::linkUp, nearCache::linkLost, nearCache, keys, vertx);
     }
 
     /**
@@ -90,7 +96,7 @@ public class InvalidationLink {
      * near cache (a Cluster near cache is up only while every master's link is).
      */
     InvalidationLink(Redis node, Redis redis, String where, String echoKey, Runnable onUp, Runnable onLost,
-            NearCache nearCache, CacheKeys keys, Vertx vertx, GadConfig config) {
+            NearCache nearCache, CacheKeys keys, Vertx vertx) {
         this.node = node;
         this.redis = redis;
         this.where = where;
@@ -101,8 +107,6 @@ public class InvalidationLink {
         this.prefixes = keys.trackedPrefixes();
         this.echoPrefix = echoPrefixOf(keys);
         this.echoKey = echoKey;
-        this.linkCheck = config.cache().l1().linkCheck();
-        this.reconnectDelay = config.cache().l1().reconnectDelay();
     }
 
     static String echoPrefixOf(CacheKeys keys) {
@@ -129,7 +133,7 @@ public class InvalidationLink {
             Log.infof("near cache: %s", nearCache.offReason());
             return;
         }
-        checkTimer = vertx.setPeriodic(linkCheck.toMillis(), id -> check());
+        checkTimer = vertx.setPeriodic(LINK_CHECK.toMillis(), id -> check());
         connect();
     }
 
@@ -157,7 +161,7 @@ public class InvalidationLink {
         current.set(attempt);
         subscribed(attempt)
                 .chain(clientId -> tracking(attempt, clientId))
-                .ifNoItem().after(linkCheck.multipliedBy(5)).fail()
+                .ifNoItem().after(LINK_CHECK.multipliedBy(5)).fail()
                 .subscribe().with(ignored -> {
                     if (current.get() == attempt && !stopped) {
                         attempt.up = true;
@@ -271,17 +275,17 @@ public class InvalidationLink {
             return;
         }
         if (attempt.echoPending) {
-            lost(attempt, "its echo did not come back within " + linkCheck.toMillis() + " ms");
+            lost(attempt, "its echo did not come back within " + LINK_CHECK.toMillis() + " ms");
             return;
         }
         attempt.echoPending = true;
         // set and deleted in one pipeline: Redis runs both in one go, so the key never lingers
         redis.batch(List.of(Request.cmd(Command.SET).arg(echoKey).arg("echo"), Request.cmd(Command.DEL).arg(echoKey)))
-                .ifNoItem().after(linkCheck).fail()
+                .ifNoItem().after(LINK_CHECK).fail()
                 .subscribe().with(sent -> {
                 }, failure -> lost(attempt, "echo not sent (" + CacheLog.describe(failure) + ")"));
         attempt.tracker.batch(List.of(Request.cmd(Command.CLIENT).arg("TRACKINGINFO"), Request.cmd(Command.ROLE)))
-                .ifNoItem().after(linkCheck).fail()
+                .ifNoItem().after(LINK_CHECK).fail()
                 .subscribe().with(replies -> {
                     String tracking = String.valueOf(replies.get(0));
                     String role = replies.get(1).get(0).toString();
@@ -305,7 +309,7 @@ public class InvalidationLink {
             } else {
                 Log.debugf("near cache: invalidation link%s %s; trying again", where, why); // once a second while Redis is away
             }
-            vertx.setTimer(reconnectDelay.toMillis(), id -> connect());
+            vertx.setTimer(RECONNECT_DELAY.toMillis(), id -> connect());
         }
         close(attempt);
     }

@@ -1,7 +1,7 @@
 package com.gad.stats.cache;
 
 /**
- * Told of every user invalidation that reached Redis ({@link CacheAside#invalidateUser}), after
+ * Told of every user invalidation that reached Redis ({@link CacheInvalidation}), after
  * Redis acknowledged it. Called on the thread that completed the invalidation (often an event
  * loop): an implementation must return at once and never block.
  */

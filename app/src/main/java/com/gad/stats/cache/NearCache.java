@@ -14,6 +14,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.gad.stats.config.GadConfig;
+import com.gad.stats.common.Meters;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -106,10 +107,8 @@ public class NearCache {
         expiredEvictions = evictions(registry, "expired");
         keyInvalidations = invalidations(registry, "key");
         flushInvalidations = invalidations(registry, "flush");
-        linkLostFlushes = Counter.builder("gad.cache.l1.flushes")
-                .description("Near-cache flushes because the invalidation link was lost")
-                .tag("cause", "link_lost")
-                .register(registry);
+        linkLostFlushes = Meters.counter(registry, "gad.cache.l1.flushes",
+                "Near-cache flushes because the invalidation link was lost", "cause", "link_lost");
         Gauge.builder("gad.cache.l1.link.state", this, near -> near.state.code)
                 .description("Near-cache invalidation link: 0 down (L1 bypassed), 1 up, 2 off")
                 .register(registry);
@@ -127,24 +126,18 @@ public class NearCache {
     }
 
     private static Counter requests(MeterRegistry registry, String result) {
-        return Counter.builder("gad.cache.l1.requests")
-                .description("Near-cache lookups by result (a miss goes on to Redis)")
-                .tag("result", result)
-                .register(registry);
+        return Meters.counter(registry, "gad.cache.l1.requests",
+                "Near-cache lookups by result (a miss goes on to Redis)", "result", result);
     }
 
     private static Counter evictions(MeterRegistry registry, String cause) {
-        return Counter.builder("gad.cache.l1.evictions")
-                .description("Near-cache entries evicted: size bound reached or Redis TTL run out")
-                .tag("cause", cause)
-                .register(registry);
+        return Meters.counter(registry, "gad.cache.l1.evictions",
+                "Near-cache entries evicted: size bound reached or Redis TTL run out", "cause", cause);
     }
 
     private static Counter invalidations(MeterRegistry registry, String kind) {
-        return Counter.builder("gad.cache.l1.invalidations")
-                .description("Invalidations received from Redis tracking: one per key, or a flush of everything")
-                .tag("kind", kind)
-                .register(registry);
+        return Meters.counter(registry, "gad.cache.l1.invalidations",
+                "Invalidations received from Redis tracking: one per key, or a flush of everything", "kind", kind);
     }
 
     /** Configured on and supported by the topology: reads capture tickets and ask Redis for the TTL. */

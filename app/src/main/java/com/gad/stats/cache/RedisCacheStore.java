@@ -19,7 +19,7 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * The cache's Redis commands. Every call goes through {@link CacheFailurePolicy} (deadline and
+ * The cache's Redis commands. Every call goes through {@link RedisGateway} (deadline and
  * breaker); failures surface as failed {@link Uni}s and {@link CacheAside} decides what they mean.
  *
  * <p>Invalidation is generation based: each user has a generation key and every value stores the
@@ -73,12 +73,12 @@ public class RedisCacheStore implements CacheStore {
             """;
 
     private final Redis redis;
-    private final CacheFailurePolicy policy;
+    private final RedisGateway gateway;
     private final CacheKeys keys;
 
-    RedisCacheStore(Redis redis, CacheFailurePolicy policy, CacheKeys keys) {
+    RedisCacheStore(Redis redis, RedisGateway gateway, CacheKeys keys) {
         this.redis = redis;
-        this.policy = policy;
+        this.gateway = gateway;
         this.keys = keys;
     }
 
@@ -105,7 +105,7 @@ public class RedisCacheStore implements CacheStore {
         String valueKey = keys.valueKey(key);
         Request mget = Request.cmd(Command.MGET).arg(generationKey).arg(valueKey);
         Uni<Replies> read = withRemainingTtl
-                ? policy.sendBatch(List.of(mget, Request.cmd(Command.PTTL).arg(valueKey)))
+                ? gateway.sendBatch(List.of(mget, Request.cmd(Command.PTTL).arg(valueKey)))
                         .map(replies -> new Replies(replies.get(0), remainingTtl(replies.get(1))))
                 : send(mget).map(reply -> new Replies(reply, Optional.empty()));
         return read.chain(replies -> {
@@ -182,7 +182,7 @@ public class RedisCacheStore implements CacheStore {
     }
 
     private Uni<Response> send(Request request) {
-        return policy.send(request);
+        return gateway.send(request);
     }
 
     private static String ascii(Response reply) {

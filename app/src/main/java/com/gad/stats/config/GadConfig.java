@@ -3,7 +3,6 @@ package com.gad.stats.config;
 import java.time.Duration;
 import java.util.Optional;
 
-import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Positive;
@@ -15,7 +14,12 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
-/** Typed configuration of gad-stats (keys under {@code gad.}); a value its constraint refuses fails the start, naming the key. */
+/**
+ * The keys an operator decides (under {@code gad.}): each says in its Javadoc why one would change
+ * it. A value its constraint refuses fails the start, naming the key. Everything else the service
+ * needs is a named constant beside the code that uses it, with the reason for its value (the
+ * README's configuration table lists the keys).
+ */
 @ConfigMapping(prefix = "gad")
 public interface GadConfig {
 
@@ -27,28 +31,35 @@ public interface GadConfig {
     Overload overload();
 
     interface Overload {
-        /** API requests processed at once; more wait in a queue. */
+        /**
+         * API requests processed at once; more wait in a queue. Raise it with the cores and the
+         * database pool; lower it when the database is the limit (docs/overload.md).
+         */
         @Positive
         @WithDefault("64")
         int maxConcurrent();
 
-        /** API requests waiting for a turn; beyond them a request is shed at once. */
+        /**
+         * API requests waiting for a turn (at most a second); beyond them a request is shed at once
+         * with 503 and Retry-After. Lower it to shed sooner behind a load balancer that retries elsewhere.
+         */
         @PositiveOrZero
         @WithDefault("1024")
         int maxQueued();
-
-        /** A request that waited this long for a turn is shed instead of processed. */
-        @DurationMin(millis = 1)
-        @WithDefault("1s")
-        Duration maxQueueWait();
     }
 
     interface Cache {
-        /** Prefix of every key this service writes; admin endpoints can never reach outside it. */
+        /**
+         * Prefix of every key this service writes; admin endpoints can never reach outside it. Change
+         * it when several deployments share one Redis.
+         */
         @WithDefault("gad:")
         String prefix();
 
-        /** Lifetime of a cached value: the write-back script stores it with {@code SET ... EX}. */
+        /**
+         * Lifetime of a cached value: the longest a value can be served when every invalidation was
+         * lost, and how long an unread value holds Redis memory.
+         */
         // stored with SET ... EX, in whole seconds: under 1 s it would be EX 0, which Redis refuses
         @DurationMin(seconds = 1)
         @WithDefault("300s")
@@ -57,36 +68,11 @@ public interface GadConfig {
         /**
          * How late a Redis reply may be before the call fails and the request is served from
          * PostgreSQL, counted against Redis only: while this process is saturated the deadline is
-         * extended (see {@code CacheFailurePolicy}).
+         * extended ({@code RedisGateway}). Raise it for a Redis that is far away.
          */
         @DurationMin(millis = 1)
         @WithDefault("50ms")
         Duration redisTimeout();
-
-        /** The longest a Redis call may wait in all while this process is too busy to judge it. */
-        @DurationMin(millis = 1)
-        @WithDefault("1s")
-        Duration redisBusyDeadline();
-
-        /** Reads served by PostgreSQL because Redis could not serve them: a bulkhead. */
-        Fallback fallback();
-
-        /** Values larger than this many bytes are stored gzip-compressed. */
-        @PositiveOrZero
-        @WithDefault("1024")
-        int compressThreshold();
-
-        /** When Redis keeps failing, stop calling it for a while. */
-        Breaker breaker();
-
-        /** Stampede protection: how concurrent misses of one key share one aggregation. */
-        Stampede stampede();
-
-        /** Optional precomputation of the most active users' statistics at start. */
-        Warmup warmup();
-
-        /** The in-process near cache in front of Redis (docs/near-cache.md). */
-        L1 l1();
 
         /**
          * Share of user invalidations (0 to 1) the consistency monitor checks against the database
@@ -94,29 +80,36 @@ public interface GadConfig {
          * lower it when invalidations are many and the database is busy, raise it while chasing an
          * inconsistency (or when invalidations are few and 1 % would sample too few to tell).
          */
+        @DecimalMin("0")
+        @DecimalMax("1")
         @WithDefault("0.01")
         double consistencySample();
 
         /** Recomputing values that are read often before they expire (docs/cache-design.md "Refresh ahead"). */
         EarlyRefresh refreshAhead();
+
+        /** The in-process near cache in front of Redis (docs/near-cache.md). */
+        L1 l1();
+
+        /** Optional precomputation of the most active users' statistics at start. */
+        Warmup warmup();
     }
 
     interface EarlyRefresh {
-        /** A hit close to its value's expiry recomputes the value in the background. */
+        /**
+         * A hit close to its value's expiry recomputes the value in the background. Costs about 0.3 %
+         * more aggregations of each value read every second; turn it off when the database has no
+         * room for them.
+         */
         @WithDefault("true")
         boolean enabled();
-
-        /**
-         * What "read often" means: a value read at least this often is refreshed before it expires,
-         * as any hit in the last read-interval of its TTL starts the refresh. Costs about
-         * read-interval / ttl more aggregations of each such value (1 s of 300 s: 0.3 %).
-         */
-        @WithDefault("1s")
-        Duration readInterval();
     }
 
     interface L1 {
-        /** Serve hits from this process's memory, invalidated by Redis tracking; off = every hit reads Redis. */
+        /**
+         * Serve hits from this process's memory, invalidated by Redis tracking; off = every hit reads
+         * Redis. Turn it off only for a Redis that cannot track clients (a proxy in front of it).
+         */
         @WithDefault("true")
         boolean enabled();
 
@@ -128,127 +121,35 @@ public interface GadConfig {
         @PositiveOrZero
         @WithDefault("8388608")
         long maxBytes();
-
-        /**
-         * How often the invalidation link is checked (tracking still on, redirect intact, still the
-         * master). A check that fails or takes longer than this counts as a lost link.
-         */
-        @DurationMin(millis = 1)
-        @WithDefault("1s")
-        Duration linkCheck();
-
-        /** Wait between attempts to re-establish a lost invalidation link. */
-        @DurationMin(millis = 1)
-        @WithDefault("1s")
-        Duration reconnectDelay();
-    }
-
-    interface Fallback {
-        /** Such reads running at once (well below the reactive pool's size, which misses and writes share). */
-        @Positive
-        @WithDefault("8")
-        int concurrency();
-
-        /** Such reads waiting for a turn; beyond them a request is shed with 503 and Retry-After. */
-        @PositiveOrZero
-        @WithDefault("32")
-        int queue();
-    }
-
-    interface Breaker {
-        /** Calls in the rolling window before the breaker may open. */
-        @Positive
-        @WithDefault("20")
-        int requestVolume();
-
-        /** Share of failed calls in the window that opens the breaker. */
-        @WithDefault("0.5")
-        @DecimalMin(value = "0", inclusive = false)
-        @DecimalMax("1")
-        double failureRatio();
-
-        /** Time the breaker stays open before letting probe calls through. */
-        @DurationMin(millis = 1)
-        @WithDefault("5s")
-        Duration delay();
-
-        /** Successful probes that close it again. */
-        @Positive
-        @WithDefault("2")
-        int successThreshold();
-    }
-
-    interface Stampede {
-        /**
-         * A finished aggregation keeps answering misses of the same key and generation this long,
-         * catching requests whose Redis read raced the write-back.
-         */
-        @WithDefault("1s")
-        Duration coalesceGrace();
-
-        /** Across instances: the first miss takes a Redis lock (SET NX PX) this long... */
-        @DurationMin(millis = 1)
-        @WithDefault("2s")
-        Duration lockTtl();
-
-        /** ...and the others poll Redis for its answer up to this long before querying themselves. */
-        @DurationMin(millis = 0)
-        @WithDefault("300ms")
-        Duration lockWait();
-
-        /** A waiter gives up before the lock it waits for expires, or a dead holder would hold it past its lock. */
-        @AssertTrue(message = "gad.cache.stampede.lock-wait must be shorter than gad.cache.stampede.lock-ttl")
-        default boolean isLockWaitShorterThanLockTtl() {
-            return lockWait().compareTo(lockTtl()) < 0;
-        }
-
-        /** Interval between those polls. */
-        @DurationMin(millis = 1)
-        @WithDefault("15ms")
-        Duration lockPoll();
     }
 
     interface Warmup {
-        /** Precompute at start (in the background; never delays liveness or readiness). */
+        /**
+         * Precompute the default 30-day window at start, in the background (never delays liveness or
+         * readiness): turn it on when a cold cache after a deploy would load the database too much.
+         */
         @WithDefault("false")
         boolean enabled();
 
-        /** How many of the users with the most tasks in the window. */
+        /** How many of the users with the most tasks in the window: the active users of a busy hour. */
         @PositiveOrZero
         @WithDefault("200")
         int users();
-
-        /** The windows (days) to precompute. */
-        @WithDefault("30")
-        java.util.List<Integer> days();
-
-        /** Aggregations running at once. */
-        @Positive
-        @WithDefault("4")
-        int concurrency();
     }
 
     interface Auth {
-        /** Lifetime of tokens issued by the login endpoint. */
+        /** Lifetime of tokens issued by the login endpoint: how long a stolen token stays useful. */
         @DurationMin(seconds = 1)
         @WithDefault("3600s")
         Duration tokenLifespan();
 
-        /** Administrator created at start when absent (GAD_BOOTSTRAP_ADMIN_EMAIL). */
+        /** Administrator created at start when absent (GAD_BOOTSTRAP_ADMIN_EMAIL): the first login of a new deployment. */
         Optional<String> bootstrapAdminEmail();
 
         /** Password of the bootstrap administrator (GAD_BOOTSTRAP_ADMIN_PASSWORD). */
         Optional<String> bootstrapAdminPassword();
 
-        /**
-         * Verified bearer tokens remembered until they expire (skips RS256 per request); 0 = off.
-         * About 0.7 KB of heap each; the most used are kept when more tokens are active.
-         */
-        @PositiveOrZero
-        @WithDefault("10000")
-        int verifiedTokenCacheSize();
-
-        /** Brute-force protection of {@code POST /api/v1/auth/login}. */
+        /** Brute-force protection of {@code POST /api/v1/auth/login}: a security policy. */
         Login login();
     }
 
@@ -259,41 +160,29 @@ public interface GadConfig {
         int maxFailures();
 
         /** How long a locked account refuses every login, even with the right password ({@code usuarios.bloqueado_hasta}). */
+        @DurationMin(seconds = 1)
         @WithDefault("15m")
         Duration lockDuration();
 
         @WithName("rate-limit") // spelled out: the validator would name the group rateLimit in its messages
         RateLimit rateLimit();
 
+        /** Per-minute limits; attempts are refilled steadily (one every minute/limit). */
         interface RateLimit {
-            /** Off only for tooling; when off, lockout still applies. */
-            @WithDefault("true")
-            boolean enabled();
-
             /**
-             * Login attempts one client address may make per {@link #window()}. The address is the
-             * TCP peer: {@code X-Forwarded-For} is not trusted unless Quarkus' proxy forwarding is
-             * enabled ({@code quarkus.http.proxy.*}); behind a proxy without it every client shares
-             * the proxy's address.
+             * Login attempts one client address may make per minute. Raise it when many users share
+             * one address (an office NAT). The address is the TCP peer: {@code X-Forwarded-For} is
+             * not trusted unless Quarkus' proxy forwarding is enabled ({@code quarkus.http.proxy.*});
+             * behind a proxy without it every client shares the proxy's address.
              */
             @Positive
             @WithDefault("60")
             int perIp();
 
-            /** Login attempts per submitted email (known or not) per {@link #window()}, from all addresses together. */
+            /** Login attempts per submitted email (known or not) per minute, from all addresses together. */
             @Positive
             @WithDefault("10")
             int perAccount();
-
-            /** The window of both limits; attempts are refilled steadily (one every window/limit). */
-            @DurationMin(millis = 1)
-            @WithDefault("1m")
-            Duration window();
-
-            /** Upper bound of the addresses and of the emails tracked at once (memory bound). */
-            @Positive
-            @WithDefault("100000")
-            int maxTrackedKeys();
         }
     }
 }

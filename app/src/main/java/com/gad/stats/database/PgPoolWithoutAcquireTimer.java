@@ -23,14 +23,28 @@ import io.vertx.sqlclient.Pool;
 @ApplicationScoped
 public class PgPoolWithoutAcquireTimer implements PgPoolCreator {
 
+    private volatile List<PgConnectOptions> servers;
+
     @Override
     public Pool create(Input input) {
         List<PgConnectOptions> servers = input.pgConnectOptionsList();
+        this.servers = servers;
         AtomicInteger next = new AtomicInteger();
         return PgBuilder.pool()
                 .with(input.poolOptions().setConnectionTimeout(0))
                 .connectingTo(() -> Future.succeededFuture(servers.get(Math.floorMod(next.getAndIncrement(), servers.size()))))
                 .using(input.vertx())
                 .build();
+    }
+
+    /**
+     * The first server of the pool, with every setting Quarkus gave it (credentials, TLS, connect
+     * properties): the database change listener connects with a copy. Known once the pool exists.
+     */
+    public PgConnectOptions firstServer() {
+        if (servers == null) {
+            throw new IllegalStateException("the reactive pool has not been created yet");
+        }
+        return servers.get(0);
     }
 }

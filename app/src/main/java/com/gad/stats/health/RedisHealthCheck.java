@@ -7,7 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import com.gad.stats.cache.CacheFailurePolicy;
+import com.gad.stats.cache.RedisGateway;
 import com.gad.stats.cache.MasterWatch;
 import com.gad.stats.cache.NearCache;
 
@@ -24,25 +24,25 @@ import io.vertx.mutiny.redis.client.Request;
 @ApplicationScoped
 public class RedisHealthCheck implements AsyncHealthCheck {
 
-    private final CacheFailurePolicy policy;
+    private final RedisGateway gateway;
     private final NearCache nearCache;
     private final MasterWatch masterWatch;
 
-    RedisHealthCheck(CacheFailurePolicy policy, NearCache nearCache, MasterWatch masterWatch) {
-        this.policy = policy;
+    RedisHealthCheck(RedisGateway gateway, NearCache nearCache, MasterWatch masterWatch) {
+        this.gateway = gateway;
         this.nearCache = nearCache;
         this.masterWatch = masterWatch;
     }
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        return policy.send(Request.cmd(Command.PING))
+        return gateway.send(Request.cmd(Command.PING))
                 .map(pong -> "up")
                 .onFailure().recoverWithItem("down")
                 .map(state -> HealthCheckResponse.named("redis-cache")
                         .up()
                         .withData("redis", state)
-                        .withData("circuit", policy.breakerState())
+                        .withData("circuit", gateway.breakerState())
                         // down: its invalidation link is lost, so it is bypassed (docs/near-cache.md)
                         .withData("near_cache", nearCache.state().name().toLowerCase(Locale.ROOT))
                         // which master process this instance has seen last: after a failover, compare with the node's INFO server

@@ -1,14 +1,15 @@
 package com.gad.stats.invalidation;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.eclipse.microprofile.config.Config;
-
+import com.gad.stats.database.PgPoolWithoutAcquireTimer;
 import com.gad.stats.invalidation.InvalidationMetrics.Reason;
 
 import io.micrometer.core.instrument.Gauge;
@@ -21,7 +22,6 @@ import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.SslMode;
 
 /**
  * LISTENs on one dedicated PostgreSQL connection (Vert.x {@link PgSubscriber}, non-blocking, with
@@ -31,7 +31,7 @@ import io.vertx.pgclient.SslMode;
  * <p>Notifications sent while nobody listens are lost. So:
  * <ul>
  * <li>every time LISTEN is (re)established, every value cached before is made stale;</li>
- * <li>every {@code gad.invalidation.check-interval} the connection is checked with {@code SELECT 1}
+ * <li>every {@link #CHECK_INTERVAL} the connection is checked with {@code SELECT 1}
  * (a silently dropped connection is closed and reopened); while not listening, if PostgreSQL
  * answers the request pool, changes may be happening unheard and every cached value is made stale
  * again. If PostgreSQL does not answer, nothing is changing that this instance could read, and
@@ -49,13 +49,23 @@ public class DatabaseChangeListener {
     public static final String EPOCH_CHANNEL = "gad_stats_epoch";
     /** {@code application_name} of the listening connection, as pg_stat_activity shows it. */
     public static final String APPLICATION_NAME = "gad-stats-listener";
+    /** Pause between attempts to (re)open the listening connection. */
+    static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * Every this long the listening connection is checked; while it is down and PostgreSQL answers
+     * the pool, every cached value is made stale. So nothing cached more than this long before is
+     * served while changes cannot be heard: the bound of docs/database-invalidation.md.
+     */
+    static final Duration CHECK_INTERVAL = Duration.ofSeconds(5);
+    /** Time limit of that check, and of opening the listening connection: far above a healthy round trip. */
+    static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
 
     private final Vertx vertx;
     private final Pool pool;
     private final ChangeInvalidator invalidator;
     private final InvalidationMetrics metrics;
     private final InvalidationConfig config;
-    private final Config allConfig;
+    private final PgPoolWithoutAcquireTimer poolServers;
     private final AtomicBoolean listening = new AtomicBoolean();
     private volatile Instant since = Instant.now();
     private volatile PgSubscriber subscriber;
@@ -67,13 +77,13 @@ public class DatabaseChangeListener {
     private int failedConnects;
 
     DatabaseChangeListener(Vertx vertx, Pool pool, ChangeInvalidator invalidator, InvalidationMetrics metrics,
-            InvalidationConfig config, Config allConfig, MeterRegistry registry) {
+            InvalidationConfig config, PgPoolWithoutAcquireTimer poolServers, MeterRegistry registry) {
         this.vertx = vertx;
         this.pool = pool;
         this.invalidator = invalidator;
         this.metrics = metrics;
         this.config = config;
-        this.allConfig = allConfig;
+        this.poolServers = poolServers;
         Gauge.builder("gad.invalidation.listener.up", this, listener -> listener.up() ? 1 : 0)
                 .description("1 while listening for database changes with every missed change covered, 0 otherwise")
                 .register(registry);
@@ -84,8 +94,8 @@ public class DatabaseChangeListener {
             Log.info("database change listener off (gad.invalidation.listen=false): only API writes invalidate");
             return;
         }
-        long retryMillis = config.reconnectInterval().toMillis();
-        subscriber = PgSubscriber.subscriber(vertx, connectOptions())
+        long retryMillis = RECONNECT_INTERVAL.toMillis();
+        subscriber = PgSubscriber.subscriber(vertx, listenerOptions(poolServers.firstServer(), config.url()))
                 .reconnectPolicy(attempt -> retryMillis);
         subscriber.channel(CHANGES_CHANNEL)
                 .subscribeHandler(this::subscribed)
@@ -93,7 +103,7 @@ public class DatabaseChangeListener {
         subscriber.channel(EPOCH_CHANNEL)
                 .handler(invalidator::adoptEpoch);
         connect();
-        timer = vertx.setPeriodic(config.checkInterval().toMillis(), id -> check());
+        timer = vertx.setPeriodic(CHECK_INTERVAL.toMillis(), id -> check());
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -151,7 +161,7 @@ public class DatabaseChangeListener {
                         failure -> {
                             if (failedConnects++ == 0) {
                                 Log.warnf("database change listener cannot connect yet (%s); trying every %s",
-                                        failure.getClass().getSimpleName(), config.reconnectInterval());
+                                        failure.getClass().getSimpleName(), RECONNECT_INTERVAL);
                             }
                             subscriber.close()
                                     .subscribe().with(closed -> connectLater(), closeFailure -> connectLater());
@@ -159,7 +169,7 @@ public class DatabaseChangeListener {
     }
 
     private void connectLater() {
-        vertx.setTimer(config.reconnectInterval().toMillis(), id -> connect());
+        vertx.setTimer(RECONNECT_INTERVAL.toMillis(), id -> connect());
     }
 
     /** LISTEN is active on a new connection: what was said before it may have been missed. */
@@ -177,7 +187,7 @@ public class DatabaseChangeListener {
     private void lost(String why) {
         if (listening.compareAndSet(true, false)) {
             since = Instant.now();
-            Log.warnf("database change listener: not listening (%s); reconnecting every %s", why, config.reconnectInterval());
+            Log.warnf("database change listener: not listening (%s); reconnecting every %s", why, RECONNECT_INTERVAL);
         }
     }
 
@@ -191,7 +201,7 @@ public class DatabaseChangeListener {
             return;
         }
         connection.query("SELECT 1").execute()
-                .ifNoItem().after(config.checkTimeout()).fail()
+                .ifNoItem().after(CHECK_TIMEOUT).fail()
                 .subscribe().with(
                         rows -> {
                         },
@@ -205,7 +215,7 @@ public class DatabaseChangeListener {
 
     private void makeStaleIfDatabaseAnswers() {
         pool.query("SELECT 1").execute()
-                .ifNoItem().after(config.checkTimeout()).fail()
+                .ifNoItem().after(CHECK_TIMEOUT).fail()
                 .subscribe().with(
                         rows -> invalidator.invalidateEverything(Reason.LISTENER_DOWN),
                         failure -> Log.debugf("database change listener: PostgreSQL unreachable (%s); cached values stay",
@@ -213,22 +223,26 @@ public class DatabaseChangeListener {
     }
 
     /**
-     * The request pool's database and credentials: {@code gad.invalidation.url} or else the first
-     * {@code quarkus.datasource.reactive.url} (with its {@code sslmode} parameter), the datasource's
-     * username, password and {@code reactive.postgresql.ssl-mode}.
+     * The listening connection's options: the request pool's first server as Quarkus configured it
+     * (credentials, TLS mode and trust, connect properties), pointed at {@code gad.invalidation.url}
+     * when that is set; credentials and {@code sslmode} the URL carries win. Copied, never rebuilt
+     * from {@code quarkus.datasource.*}, so no pool setting is lost on the way.
      */
-    private PgConnectOptions connectOptions() {
-        String url = config.url()
-                .or(() -> allConfig.getOptionalValues("quarkus.datasource.reactive.url", String.class).map(urls -> urls.get(0)))
-                .orElseThrow(() -> new IllegalStateException("neither gad.invalidation.url nor quarkus.datasource.reactive.url is set"));
-        PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:")
-                ? url.substring("vertx-reactive:".length())
-                : url);
-        allConfig.getOptionalValue("quarkus.datasource.username", String.class).ifPresent(options::setUser);
-        allConfig.getOptionalValue("quarkus.datasource.password", String.class).ifPresent(options::setPassword);
-        allConfig.getOptionalValue("quarkus.datasource.reactive.postgresql.ssl-mode", String.class)
-                .ifPresent(mode -> options.setSslMode(SslMode.of(mode)));
-        options.setConnectTimeout((int) config.checkTimeout().toMillis());
+    static PgConnectOptions listenerOptions(PgConnectOptions poolServer, Optional<String> url) {
+        PgConnectOptions options = new PgConnectOptions(poolServer);
+        url.ifPresent(given -> {
+            PgConnectOptions target = PgConnectOptions.fromUri(given.startsWith("vertx-reactive:")
+                    ? given.substring("vertx-reactive:".length())
+                    : given);
+            options.setHost(target.getHost()).setPort(target.getPort()).setDatabase(target.getDatabase());
+            if (given.contains("@")) {
+                options.setUser(target.getUser()).setPassword(target.getPassword());
+            }
+            if (given.contains("sslmode=")) {
+                options.setSslMode(target.getSslMode());
+            }
+        });
+        options.setConnectTimeout((int) CHECK_TIMEOUT.toMillis());
         options.addProperty("application_name", APPLICATION_NAME);
         // its own client_name in the Vert.x client meters, apart from the request pool's
         options.setMetricsName(APPLICATION_NAME);

@@ -1,6 +1,5 @@
 package com.gad.stats.invalidation;
 
-import java.time.Duration;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -13,7 +12,10 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "gad.invalidation")
 public interface InvalidationConfig {
 
-    /** LISTEN for database changes. Off: only writes made through this service's API invalidate. */
+    /**
+     * LISTEN for database changes. Off: only writes made through this service's API invalidate;
+     * turn it off only when nothing else ever writes {@code tareas}.
+     */
     @WithDefault("true")
     boolean listen();
 
@@ -24,24 +26,4 @@ public interface InvalidationConfig {
      * credentials as the pool.
      */
     Optional<String> url();
-
-    /** Pause between attempts to (re)open the listening connection. */
-    @WithDefault("1s")
-    Duration reconnectInterval();
-
-    /**
-     * Every this long the listening connection is checked ({@code SELECT 1}); while it is down and
-     * PostgreSQL answers the pool, every cached value is made stale. So nothing cached more than
-     * this long before is served while changes cannot be heard.
-     */
-    @WithDefault("5s")
-    Duration checkInterval();
-
-    /** Time limit of that check, and of opening the listening connection. */
-    @WithDefault("2s")
-    Duration checkTimeout();
-
-    /** Users invalidated at once (Redis commands in flight) while applying notifications. */
-    @WithDefault("16")
-    int concurrency();
 }

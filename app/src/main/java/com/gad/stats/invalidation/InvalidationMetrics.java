@@ -8,6 +8,8 @@ import java.util.function.IntSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.gad.stats.common.Meters;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -87,16 +89,12 @@ public class InvalidationMetrics {
     InvalidationMetrics(MeterRegistry registry) {
         this.registry = registry;
         for (Kind kind : Kind.values()) {
-            notifications.put(kind, Counter.builder("gad.invalidation.notifications")
-                    .description("Database change notifications received")
-                    .tag("kind", kind.name().toLowerCase())
-                    .register(registry));
+            notifications.put(kind, Meters.counter(registry, "gad.invalidation.notifications",
+                    "Database change notifications received", "kind", kind.name().toLowerCase()));
         }
         for (Reason reason : Reason.values()) {
-            fullRequested.put(reason, Counter.builder("gad.invalidation.full.requested")
-                    .description("Reasons to make every cached value stale")
-                    .tag("reason", reason.name().toLowerCase())
-                    .register(registry));
+            fullRequested.put(reason, Meters.counter(registry, "gad.invalidation.full.requested",
+                    "Reasons to make every cached value stale", "reason", reason.name().toLowerCase()));
         }
         fullDone = fullInvalidations(registry, "ok");
         fullFailed = fullInvalidations(registry, "failed");
@@ -120,17 +118,13 @@ public class InvalidationMetrics {
     }
 
     private static Counter invalidations(MeterRegistry registry, String result) {
-        return Counter.builder("gad.invalidation.invalidations")
-                .description("User invalidations made from database change notifications")
-                .tag("result", result)
-                .register(registry);
+        return Meters.counter(registry, "gad.invalidation.invalidations",
+                "User invalidations made from database change notifications", "result", result);
     }
 
     private static Counter fullInvalidations(MeterRegistry registry, String result) {
-        return Counter.builder("gad.invalidation.full")
-                .description("Times every cached value was made stale")
-                .tag("result", result)
-                .register(registry);
+        return Meters.counter(registry, "gad.invalidation.full",
+                "Times every cached value was made stale", "result", result);
     }
 
     void received(Kind kind) {

@@ -1,5 +1,6 @@
 package com.gad.stats.overload;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Deque;
@@ -13,6 +14,7 @@ import jakarta.enterprise.event.Observes;
 import com.gad.stats.common.Problem;
 import com.gad.stats.common.ServiceUnavailable;
 import com.gad.stats.config.GadConfig;
+import com.gad.stats.common.Meters;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -41,13 +43,18 @@ public class AdmissionControl {
 
     /** Runs before the REST layer and the security filters. */
     static final int PRIORITY = 10_000;
+    /**
+     * A request that waited this long for a turn is shed instead of processed: past a second its
+     * client has likely given up or retried, and the work would be wasted on an overloaded instance.
+     */
+    public static final Duration MAX_QUEUE_WAIT = Duration.ofSeconds(1);
+    private static final long MAX_QUEUE_WAIT_NANOS = MAX_QUEUE_WAIT.toNanos();
 
     private record Waiting(RoutingContext request, Context loop, long sinceNanos) {
     }
 
     private final int maxConcurrent;
     private final int maxQueued;
-    private final long maxQueueWaitNanos;
     private final Deque<Waiting> queue = new ArrayDeque<>();
     private final Set<RoutingContext> admitted = Collections.newSetFromMap(new IdentityHashMap<>());
     private int inFlight;
@@ -58,7 +65,6 @@ public class AdmissionControl {
         GadConfig.Overload overload = config.overload();
         this.maxConcurrent = overload.maxConcurrent();
         this.maxQueued = overload.maxQueued();
-        this.maxQueueWaitNanos = overload.maxQueueWait().toNanos();
         Gauge.builder("gad.http.concurrency.limit", () -> maxConcurrent)
                 .description("API requests processed at once (admission control)")
                 .register(registry);
@@ -73,10 +79,8 @@ public class AdmissionControl {
     }
 
     private static Counter shed(MeterRegistry registry, String reason) {
-        return Counter.builder("gad.http.shed")
-                .description("API requests refused with 503 by admission control, by reason")
-                .tag("reason", reason)
-                .register(registry);
+        return Meters.counter(registry, "gad.http.shed",
+                "API requests refused with 503 by admission control, by reason", "reason", reason);
     }
 
     void register(@Observes Filters filters) {
@@ -88,7 +92,7 @@ public class AdmissionControl {
      * ones), and takes back the turns of requests whose client went away.
      */
     void sweep(@Observes StartupEvent event, Vertx vertx) {
-        long interval = Math.min(100, Math.max(10, maxQueueWaitNanos / 2_000_000));
+        long interval = Math.min(100, Math.max(10, MAX_QUEUE_WAIT_NANOS / 2_000_000));
         vertx.setPeriodic(interval, id -> sweepOnce());
     }
 
@@ -105,7 +109,7 @@ public class AdmissionControl {
             Waiting expired;
             synchronized (this) {
                 Waiting oldest = queue.peekFirst();
-                if (oldest == null || System.nanoTime() - oldest.sinceNanos() <= maxQueueWaitNanos) {
+                if (oldest == null || System.nanoTime() - oldest.sinceNanos() <= MAX_QUEUE_WAIT_NANOS) {
                     return;
                 }
                 expired = queue.pollFirst();
@@ -177,7 +181,7 @@ public class AdmissionControl {
             if (next.request().response().closed()) {
                 continue;
             }
-            if (System.nanoTime() - next.sinceNanos() > maxQueueWaitNanos) {
+            if (System.nanoTime() - next.sinceNanos() > MAX_QUEUE_WAIT_NANOS) {
                 shedQueueWait.increment();
                 next.loop().runOnContext(v -> refuse(next.request()));
                 continue;

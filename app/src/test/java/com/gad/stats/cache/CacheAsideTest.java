@@ -69,6 +69,7 @@ class CacheAsideTest {
     }
 
     final CacheAside cache = pipeline(VirtualPause.autoAdvancing());
+    final CacheInvalidation invalidation = new CacheInvalidation(store, keys, metrics, nearCache);
 
     /** The aggregation stand-in: counts its runs and answers {@code json}. */
     Supplier<Uni<byte[]>> loader(byte[] json) {
@@ -109,7 +110,7 @@ class CacheAsideTest {
     @Test
     void anInvalidatedValueIsStaleAndRecomputed() {
         get(cache);
-        answer(cache.invalidateUser(KEY.userId()).replaceWith(CachedJson.class.cast(null)));
+        answer(invalidation.invalidateUser(KEY.userId()).replaceWith(CachedJson.class.cast(null)));
         CachedJson stale = get(cache);
         assertEquals(CacheOutcome.STALE, stale.info().outcome());
         assertEquals("stale", stale.info().outcome().reason());
@@ -196,20 +197,19 @@ class CacheAsideTest {
         store.locks.put(KEY, "another-instance");
         UniAssertSubscriber<CachedJson> waiting = pipeline.get(KEY, loader(JSON))
                 .subscribe().withSubscriber(UniAssertSubscriber.create());
-        GadConfig.Stampede stampede = CONFIG.cache().stampede();
-        time.advance(stampede.lockPoll());
-        time.advance(stampede.lockPoll());
+        time.advance(CacheAside.LOCK_POLL);
+        time.advance(CacheAside.LOCK_POLL);
         waiting.assertNotTerminated();
 
         // the other instance stores its answer under the current generation
         String generation = store.generations.get(KEY.userId());
-        store.values.put(KEY, new CacheCodec(CONFIG.cache().compressThreshold()).encode(generation, 0, JSON));
-        time.advance(stampede.lockPoll());
+        store.values.put(KEY, new CacheCodec().encode(generation, 0, JSON));
+        time.advance(CacheAside.LOCK_POLL);
 
         CachedJson answer = waiting.assertCompleted().getItem();
         assertEquals(CacheOutcome.HIT, answer.info().outcome());
         assertEquals(0, loads.get(), "no aggregation in this instance");
-        assertEquals(stampede.lockPoll().multipliedBy(3), time.elapsed());
+        assertEquals(CacheAside.LOCK_POLL.multipliedBy(3), time.elapsed());
     }
 
     @Test
@@ -223,8 +223,15 @@ class CacheAsideTest {
         }));
         assertEquals(CacheOutcome.MISS, answer.info().outcome());
         assertEquals(1, loads.get());
-        assertEquals(List.of(CONFIG.cache().stampede().lockWait()), waitedBeforeLoading, "waited the production lock wait");
+        assertEquals(List.of(CacheAside.LOCK_WAIT), waitedBeforeLoading, "waited the production lock wait");
         assertEquals(1, store.stores.get(), "stored without the lock, under the generation read");
+    }
+
+    @Test
+    void aWaiterGivesUpBeforeTheLockItWaitsForExpires() {
+        // or a holder that died would keep its waiters past its lock
+        assertTrue(CacheAside.LOCK_WAIT.compareTo(CacheAside.LOCK_TTL) < 0);
+        assertTrue(CacheAside.LOCK_POLLS >= 1);
     }
 
     @Test
@@ -254,7 +261,7 @@ class CacheAsideTest {
     @Test
     void aWriteBackAfterAnInvalidationIsSkipped() {
         // the user's data changes (and is invalidated) while the miss computes the old figures
-        Supplier<Uni<byte[]>> racingLoader = () -> cache.invalidateUser(KEY.userId()).replaceWith(JSON);
+        Supplier<Uni<byte[]>> racingLoader = () -> invalidation.invalidateUser(KEY.userId()).replaceWith(JSON);
         assertEquals(CacheOutcome.MISS, answer(cache.get(KEY, racingLoader)).info().outcome());
         assertTrue(store.values.isEmpty(), "the pre-change figures were not stored");
         assertFalse(answer(cache.get(KEY, loader(JSON))).info().hit());
@@ -273,8 +280,8 @@ class CacheAsideTest {
     @Test
     void invalidationAfterAChangeNeverFails() {
         store.invalidationsFail = true;
-        answer(cache.invalidateAfterCommit(7, List.of(1L, 2L, 2L), 2).replaceWith(CachedJson.class.cast(null)));
-        UniAssertSubscriber<Void> direct = cache.invalidateUser(1L).subscribe().withSubscriber(UniAssertSubscriber.create());
+        answer(invalidation.invalidateAfterCommit(7, List.of(1L, 2L, 2L), 2).replaceWith(CachedJson.class.cast(null)));
+        UniAssertSubscriber<Void> direct = invalidation.invalidateUser(1L).subscribe().withSubscriber(UniAssertSubscriber.create());
         direct.assertFailedWith(IllegalStateException.class);
     }
 
@@ -284,24 +291,24 @@ class CacheAsideTest {
         assertEquals(CacheOutcome.MISS, get(cache).info().outcome());
         String generation = store.generations.get(KEY.userId());
 
-        assertEquals(true, changed(cache.invalidateUserAfterCommit(KEY.userId(), 1553)));
+        assertEquals(true, changed(invalidation.invalidateUserAfterCommit(KEY.userId(), 1553)));
         String afterFirst = store.generations.get(KEY.userId());
         assertNotEquals(generation, afterFirst);
-        assertEquals(false, changed(cache.invalidateUserAfterCommit(KEY.userId(), 1553)));
-        assertEquals(false, changed(cache.invalidateUserAfterCommit(KEY.userId(), 1553)));
+        assertEquals(false, changed(invalidation.invalidateUserAfterCommit(KEY.userId(), 1553)));
+        assertEquals(false, changed(invalidation.invalidateUserAfterCommit(KEY.userId(), 1553)));
         assertEquals(afterFirst, store.generations.get(KEY.userId()), "one generation change for the transaction");
 
-        assertEquals(true, changed(cache.invalidateUserAfterCommit(KEY.userId(), 1554)), "another transaction invalidates again");
+        assertEquals(true, changed(invalidation.invalidateUserAfterCommit(KEY.userId(), 1554)), "another transaction invalidates again");
     }
 
     /** Nothing is recorded when Redis could not be reached: the next to ask for the transaction does it. */
     @Test
     void aFailedInvalidationOfATransactionIsLeftToTheNextToAsk() {
         store.invalidationsFail = true;
-        cache.invalidateUserAfterCommit(KEY.userId(), 1553).subscribe().withSubscriber(UniAssertSubscriber.create())
+        invalidation.invalidateUserAfterCommit(KEY.userId(), 1553).subscribe().withSubscriber(UniAssertSubscriber.create())
                 .assertFailedWith(IllegalStateException.class);
         store.invalidationsFail = false;
-        assertEquals(true, changed(cache.invalidateUserAfterCommit(KEY.userId(), 1553)));
+        assertEquals(true, changed(invalidation.invalidateUserAfterCommit(KEY.userId(), 1553)));
     }
 
     // --- near cache ------------------------------------------------------------------------
@@ -331,7 +338,7 @@ class CacheAsideTest {
     @Test
     void anInvalidationThroughThisInstanceIsSeenBeforeItIsAnswered() {
         servedFromMemory();
-        answer(cache.invalidateUser(KEY.userId()).replaceWith(CachedJson.class.cast(null)));
+        answer(invalidation.invalidateUser(KEY.userId()).replaceWith(CachedJson.class.cast(null)));
         assertEquals(CacheOutcome.STALE, get(cache).info().outcome());
     }
 
@@ -339,7 +346,7 @@ class CacheAsideTest {
     void aFailedInvalidationStillDropsTheLocalEntry() {
         servedFromMemory();
         store.invalidationsFail = true;
-        answer(cache.invalidateAfterCommit(7, List.of(KEY.userId()), 1).replaceWith(CachedJson.class.cast(null)));
+        answer(invalidation.invalidateAfterCommit(7, List.of(KEY.userId()), 1).replaceWith(CachedJson.class.cast(null)));
         assertEquals(CacheOutcome.HIT, get(cache).info().outcome(), "from Redis, not from memory");
     }
 

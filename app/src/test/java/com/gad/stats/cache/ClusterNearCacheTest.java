@@ -92,7 +92,7 @@ public class ClusterNearCacheTest {
     void startInstanceB() {
         registryOfB = new SimpleMeterRegistry();
         nearCacheOfB = new NearCache(config.cache().l1(), Optional.empty(), epoch, registryOfB, Ticker.systemTicker());
-        linksOfB = new ClusterInvalidationLinks(redis, nearCacheOfB, keys, vertx, config, "cluster",
+        linksOfB = new ClusterInvalidationLinks(redis, nearCacheOfB, keys, vertx, "cluster",
                 Optional.of(Arrays.asList(TopologyServicesResource.topology().hosts().split(","))), Optional.empty());
         linksOfB.start();
         await().atMost(Duration.ofSeconds(10)).until(linksOfB::up);
@@ -240,7 +240,7 @@ public class ClusterNearCacheTest {
      * memory again once every master is linked, and a write then reaches B through the new map.
      */
     void awaitFlushedThenServedAgain(CacheAside b, long user, String token, double flushesA, double flushesB, long changed, String what) {
-        Duration twoChecks = config.cache().l1().linkCheck().multipliedBy(2).plusMillis(500);
+        Duration twoChecks = InvalidationLink.LINK_CHECK.multipliedBy(2).plusMillis(500);
         await().atMost(twoChecks).pollInterval(Duration.ofMillis(10)).until(() -> flushesOfB() > flushesB && flushesOfA() > flushesA);
         System.out.printf("%s: both near caches flushed after %d ms%n", what, (System.nanoTime() - changed) / 1_000_000);
         assertNotEquals(CacheOutcome.MEMORY_HIT, read(b, user), "the entry read before the change is gone");

@@ -120,7 +120,7 @@ public class ConsistencyMonitorTest {
             getStats(reader.token(), reader.id(), null).statusCode(200).body("total", is(2));
 
             String valueKey = Api.statsKey(reader.id(), 30);
-            CacheCodec codec = new CacheCodec(1024);
+            CacheCodec codec = new CacheCodec();
             CacheCodec.Envelope stored = codec.decode((byte[]) RedisProbe.call("GET", valueKey)).orElseThrow();
             ObjectNode wrong = (ObjectNode) mapper.readTree(stored.json());
             wrong.put("total", 7);

@@ -77,7 +77,7 @@ public class NearCacheLinkTest {
     @BeforeEach
     void startInstanceB() {
         nearCacheOfB = new NearCache(config.cache().l1(), Optional.empty(), epoch, new SimpleMeterRegistry(), Ticker.systemTicker());
-        linkOfB = new InvalidationLink(redis, nearCacheOfB, keys, vertx, config);
+        linkOfB = new InvalidationLink(redis, nearCacheOfB, keys, vertx);
         linkOfB.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> nearCacheOfB.state() == NearCache.LinkState.UP);
     }
@@ -252,7 +252,7 @@ public class NearCacheLinkTest {
         getStats(token, user, null).statusCode(200);
         await().atMost(Duration.ofSeconds(2))
                 .until(() -> "memory".equals(getStats(token, user, null).extract().path("_cache.source")));
-        Duration linkCheck = config.cache().l1().linkCheck();
+        Duration linkCheck = InvalidationLink.LINK_CHECK;
         try {
             LocalServicesResource.redisProxy().delay(linkCheck.multipliedBy(3).toMillis());
             long start = System.nanoTime();

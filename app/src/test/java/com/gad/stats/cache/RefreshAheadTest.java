@@ -45,7 +45,7 @@ class RefreshAheadTest {
     {
         epoch.advanced(0, epoch.owedSoFar()); // the shared epoch, as read at start
     }
-    final CacheCodec codec = new CacheCodec(CONFIG.cache().compressThreshold());
+    final CacheCodec codec = new CacheCodec();
     /** The near cache's clock. */
     final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     final NearCache nearCache = nearCache();
@@ -53,6 +53,7 @@ class RefreshAheadTest {
     volatile double rand = 0.999;
     final AtomicInteger loads = new AtomicInteger();
     final CacheAside cache = instance(nearCache);
+    final CacheInvalidation invalidation = new CacheInvalidation(store, keys, metrics, nearCache);
 
     NearCache nearCache() {
         NearCache near = new NearCache(CONFIG.cache().l1(), Optional.empty(), epoch, new SimpleMeterRegistry(), nanos::get);
@@ -240,7 +241,7 @@ class RefreshAheadTest {
     void anInvalidationRacingTheRefreshKeepsTheRefreshedPreWriteValueOut() {
         cachedWithTimeLeft(NEAR_EXPIRY);
         // the user's data changes (and is invalidated) after the refresh read the database
-        Supplier<Uni<byte[]>> racing = () -> cache.invalidateUser(KEY.userId()).replaceWith(NEW);
+        Supplier<Uni<byte[]>> racing = () -> invalidation.invalidateUser(KEY.userId()).replaceWith(NEW);
         assertEquals(CacheOutcome.HIT, answer(cache.get(KEY, racing)).info().outcome());
         assertEquals(1.0, refreshes(RefreshAhead.Result.INVALIDATED));
         noOtherRefreshResultThan(RefreshAhead.Result.INVALIDATED);

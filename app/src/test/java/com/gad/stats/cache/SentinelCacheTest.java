@@ -65,7 +65,7 @@ public class SentinelCacheTest extends TopologyCacheContract {
         assertNotEquals(NearCache.LinkState.DOWN, nearCache.state());
         RedisProbe.callAt(newMaster, "SET", keys.generationKey(user), "changed-on-the-new-master");
         // the documented bound: a link left on the old master is found by its echo within two checks
-        Duration twoChecks = config.cache().l1().linkCheck().multipliedBy(2);
+        Duration twoChecks = InvalidationLink.LINK_CHECK.multipliedBy(2);
         await().atMost(twoChecks.plusMillis(500)).pollInterval(Duration.ofMillis(5))
                 .until(() -> !"memory".equals(getStats(token, user, null).extract().path("_cache.source")));
         // (Redis or PostgreSQL answers from then on: what Redis holds after a failover is the data path's matter)
@@ -74,7 +74,7 @@ public class SentinelCacheTest extends TopologyCacheContract {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> "memory".equals(getStats(token, user, null).extract().path("_cache.source")));
         RedisProbe.callAt(newMaster, "SET", keys.generationKey(user), "changed-again-on-the-new-master");
-        await().atMost(config.cache().l1().linkCheck().dividedBy(2)).pollInterval(Duration.ofMillis(5))
+        await().atMost(InvalidationLink.LINK_CHECK.dividedBy(2)).pollInterval(Duration.ofMillis(5))
                 .until(() -> !"memory".equals(getStats(token, user, null).extract().path("_cache.source")));
     }
 }

@@ -47,25 +47,20 @@ class GadConfigValidationTest {
     @CsvSource({
             "gad.cache.ttl, 500ms",
             "gad.cache.ttl, 0s",
+            "gad.cache.redis-timeout, 0s",
+            "gad.cache.consistency-sample, 1.5",
+            "gad.cache.consistency-sample, -0.1",
             "gad.cache.l1.max-bytes, -1",
-            "gad.cache.compress-threshold, -1",
-            "gad.cache.fallback.concurrency, 0",
-            "gad.cache.fallback.queue, -1",
-            "gad.cache.breaker.failure-ratio, 1.5",
+            "gad.cache.warmup.users, -1",
             "gad.overload.max-concurrent, 0",
             "gad.overload.max-queued, -5",
-            "gad.auth.verified-token-cache-size, -1",
-            "gad.auth.login.rate-limit.max-tracked-keys, 0" })
+            "gad.auth.token-lifespan, 0s",
+            "gad.auth.login.max-failures, 0",
+            "gad.auth.login.lock-duration, 0s",
+            "gad.auth.login.rate-limit.per-ip, 0",
+            "gad.auth.login.rate-limit.per-account, 0" })
     void anInvalidValueFailsNamingItsKey(String key, String value) {
         ConfigValidationException refused = assertThrows(ConfigValidationException.class, () -> load(Map.of(key, value)));
         assertTrue(refused.getMessage().contains(key), refused.getMessage());
-    }
-
-    @Test
-    void aLockWaitLongerThanTheLockFailsNamingBothKeys() {
-        ConfigValidationException refused = assertThrows(ConfigValidationException.class,
-                () -> load(Map.of("gad.cache.stampede.lock-ttl", "1s", "gad.cache.stampede.lock-wait", "2s")));
-        assertTrue(refused.getMessage().contains("gad.cache.stampede.lock-wait"), refused.getMessage());
-        assertTrue(refused.getMessage().contains("gad.cache.stampede.lock-ttl"), refused.getMessage());
     }
 }

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.auth.Roles;
-import com.gad.stats.cache.CacheFailurePolicy;
+import com.gad.stats.cache.RedisGateway;
 import com.gad.stats.support.LocalServicesResource;
 import com.gad.stats.support.RedisProbe;
 import com.gad.stats.support.TestData;
@@ -53,11 +53,11 @@ import io.restassured.path.json.JsonPath;
 public class FaultTest {
 
     @Inject
-    CacheFailurePolicy policy;
+    RedisGateway gateway;
 
     @AfterEach
     void heal() {
-        CircuitBreakerMaintenance.get().reset(CacheFailurePolicy.BREAKER);
+        CircuitBreakerMaintenance.get().reset(RedisGateway.BREAKER);
         com.gad.stats.support.Api.healBackends();
     }
 
@@ -158,9 +158,9 @@ public class FaultTest {
         long slowest = results.stream().mapToLong(Timed::millis).max().orElseThrow();
         // Waiting for Redis would take 3 s or more; the production deadline (then the open breaker) cuts it.
         assertTrue(slowest < 2_500, "slowest request " + slowest + " ms");
-        assertEquals("open", policy.breakerState(), "repeated timeouts open the breaker");
+        assertEquals("open", gateway.breakerState(), "repeated timeouts open the breaker");
         System.out.printf("fault redis-slow: %d requests, all 200, p99 %d ms, breaker %s%n", results.size(), p99(results),
-                policy.breakerState());
+                gateway.breakerState());
     }
 
     @Test

@@ -32,7 +32,9 @@ import org.junit.jupiter.api.Test;
 
 import com.gad.stats.auth.Roles;
 import com.gad.stats.cache.NearCache;
+import com.gad.stats.cache.DatabaseFallbackBulkhead;
 import com.gad.stats.config.GadConfig;
+import com.gad.stats.overload.AdmissionControl;
 import com.gad.stats.support.Api;
 import com.gad.stats.support.LocalServicesResource;
 import com.gad.stats.support.TestData;
@@ -145,7 +147,7 @@ public class OverloadTest {
         int extra = 16;
         double shedBefore = metric("gad_http_shed_total{reason=\"queue_wait\"}");
         // every admitted request holds its turn for longer than the queue wait
-        LocalServicesResource.postgresProxy().delay(config.overload().maxQueueWait().multipliedBy(3).toMillis());
+        LocalServicesResource.postgresProxy().delay(AdmissionControl.MAX_QUEUE_WAIT.multipliedBy(3).toMillis());
 
         List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
         for (int i = 0; i < limit + extra; i++) {
@@ -167,8 +169,7 @@ public class OverloadTest {
     void aRedisOutageReachesTheDatabaseThroughABulkhead() {
         long user = TestData.user(1);
         String token = Tokens.forUser(user, Roles.EFECTIVO);
-        GadConfig.Fallback fallback = config.cache().fallback();
-        int capacity = fallback.concurrency() + fallback.queue();
+        int capacity = DatabaseFallbackBulkhead.CONCURRENCY + DatabaseFallbackBulkhead.QUEUE;
         int beyond = 20;
         double shedBefore = metric("gad_cache_fallbacks_total{cause=\"bulkhead_full\"}");
         LocalServicesResource.redisProxy().cut();

@@ -1,5 +1,6 @@
 package com.gad.stats.auth.service;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -17,22 +18,25 @@ import io.quarkus.logging.Log;
 @ApplicationScoped
 public class LoginThrottle {
 
-    private final boolean enabled;
+    /** The period of both limits: attempts refill steadily, one every minute / limit. */
+    static final Duration WINDOW = Duration.ofMinutes(1);
+    /**
+     * Addresses and emails tracked at once, per limit (a memory bound of a few MB): idle ones are
+     * dropped, and a table full of active ones refuses new keys (docs/security.md).
+     */
+    static final int MAX_TRACKED_KEYS = 100_000;
+
     private final KeyedRateLimiter perIp;
     private final KeyedRateLimiter perAccount;
 
     LoginThrottle(GadConfig config) {
         GadConfig.Login.RateLimit limits = config.auth().login().rateLimit();
-        this.enabled = limits.enabled();
-        this.perIp = new KeyedRateLimiter(limits.perIp(), limits.window(), limits.maxTrackedKeys(), System::nanoTime);
-        this.perAccount = new KeyedRateLimiter(limits.perAccount(), limits.window(), limits.maxTrackedKeys(), System::nanoTime);
+        this.perIp = new KeyedRateLimiter(limits.perIp(), WINDOW, MAX_TRACKED_KEYS, System::nanoTime);
+        this.perAccount = new KeyedRateLimiter(limits.perAccount(), WINDOW, MAX_TRACKED_KEYS, System::nanoTime);
     }
 
     /** Takes one attempt for the address and one for the email; throws 429 when either is exhausted. */
     public void acquire(String clientAddress, String email) {
-        if (!enabled) {
-            return;
-        }
         long wait = perIp.acquire(clientAddress == null ? "unknown" : clientAddress);
         String limit = "address";
         if (wait == 0) {

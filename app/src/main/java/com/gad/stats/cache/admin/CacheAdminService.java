@@ -5,7 +5,7 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.gad.stats.cache.CacheFailurePolicy;
+import com.gad.stats.cache.RedisGateway;
 import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.cache.CacheMetrics;
 import com.gad.stats.cache.CacheOutcome;
@@ -33,14 +33,14 @@ public class CacheAdminService {
     /** Keys examined per SCAN step: large enough to walk a million keys in ~1000 round trips. */
     static final int SCAN_BATCH = 1000;
 
-    private final CacheFailurePolicy policy;
+    private final RedisGateway gateway;
     private final RedisMasters masters;
     private final CacheKeys keys;
     private final CacheMetrics metrics;
     private final NearCache nearCache;
 
-    CacheAdminService(CacheFailurePolicy policy, RedisMasters masters, CacheKeys keys, CacheMetrics metrics, NearCache nearCache) {
-        this.policy = policy;
+    CacheAdminService(RedisGateway gateway, RedisMasters masters, CacheKeys keys, CacheMetrics metrics, NearCache nearCache) {
+        this.gateway = gateway;
         this.nearCache = nearCache;
         this.masters = masters;
         this.keys = keys;
@@ -51,17 +51,17 @@ public class CacheAdminService {
         CacheStatsView.Service service = serviceCounts();
         String pattern = KeyArguments.escapeGlob(keys.prefix()) + "*";
         return masters.onEachMaster(master -> nodeStats(master, pattern))
-                .map(nodes -> CacheStatsView.of(nodes, keys.prefix(), policy.breakerState(), service))
+                .map(nodes -> CacheStatsView.of(nodes, keys.prefix(), gateway.breakerState(), service))
                 .onFailure().recoverWithItem(failure -> {
                     Log.warnf("cache stats: Redis unavailable (%s)", failure.getClass().getSimpleName());
-                    return CacheStatsView.unreachable(keys.prefix(), policy.breakerState(), service);
+                    return CacheStatsView.unreachable(keys.prefix(), gateway.breakerState(), service);
                 });
     }
 
     /** UNLINK of one key under the prefix; the number deleted (0 or 1). Any topology routes one key. */
     public Uni<Long> invalidateKey(String relativeKey) {
         String key = keys.prefix() + KeyArguments.key(relativeKey);
-        return policy.sendAdmin(Request.cmd(Command.UNLINK).arg(key))
+        return gateway.sendAdmin(Request.cmd(Command.UNLINK).arg(key))
                 .map(Response::toLong)
                 .onTermination().invoke(nearCache::flush)
                 .invoke(n -> Log.infof("cache admin: unlinked key %s (%d)", key, n));
@@ -99,8 +99,8 @@ public class CacheAdminService {
     }
 
     private Uni<CacheStatsView.Node> nodeStats(Master master, String pattern) {
-        Uni<Response> info = policy.sendAdmin(master.client(), Request.cmd(Command.INFO).arg("stats"));
-        Uni<Response> client = policy.sendAdmin(master.client(), Request.cmd(Command.CLIENT).arg("INFO"));
+        Uni<Response> info = gateway.sendAdmin(master.client(), Request.cmd(Command.INFO).arg("stats"));
+        Uni<Response> client = gateway.sendAdmin(master.client(), Request.cmd(Command.CLIENT).arg("INFO"));
         Uni<Long> count = countKeys(master, pattern, "0", 0);
         return Uni.combine().all().unis(info, client, count).asTuple()
                 .map(figures -> {
@@ -123,7 +123,7 @@ public class CacheAdminService {
 
     private Uni<ScanPage> scan(Master master, String pattern, String cursor) {
         Request scan = Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(SCAN_BATCH);
-        return policy.sendAdmin(master.client(), scan)
+        return gateway.sendAdmin(master.client(), scan)
                 .map(reply -> {
                     Response found = reply.get(1);
                     List<String> page = new ArrayList<>(found.size());
@@ -139,7 +139,7 @@ public class CacheAdminService {
             return Uni.createFrom().item(0L);
         }
         List<Request> unlinks = batch.stream().map(key -> Request.cmd(Command.UNLINK).arg(key)).toList();
-        return policy.sendAdminBatch(master.client(), unlinks)
+        return gateway.sendAdminBatch(master.client(), unlinks)
                 .map(replies -> replies.stream().mapToLong(Response::toLong).sum());
     }
 

@@ -11,7 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import com.gad.stats.cache.CacheFailurePolicy;
+import com.gad.stats.cache.RedisGateway;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -44,18 +44,18 @@ public class RedisMasters {
     }
 
     private final Redis redis;
-    private final CacheFailurePolicy policy;
+    private final RedisGateway gateway;
     private final Vertx vertx;
     private final boolean cluster;
     private final URI firstHost;
     private final Optional<String> password;
 
-    RedisMasters(Redis redis, CacheFailurePolicy policy, Vertx vertx,
+    RedisMasters(Redis redis, RedisGateway gateway, Vertx vertx,
             @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
             @ConfigProperty(name = "quarkus.redis.hosts") Optional<List<String>> hosts,
             @ConfigProperty(name = "quarkus.redis.password") Optional<String> password) {
         this.redis = redis;
-        this.policy = policy;
+        this.gateway = gateway;
         this.vertx = vertx;
         this.cluster = "cluster".equals(clientType.toLowerCase(Locale.ROOT));
         this.firstHost = URI.create(hosts.filter(list -> !list.isEmpty()).map(list -> list.get(0)).orElse("redis://localhost:6379"));
@@ -76,7 +76,7 @@ public class RedisMasters {
         if (!cluster) {
             return Uni.createFrom().item(List.of(new Master("master", redis, false)));
         }
-        return policy.sendAdmin(Request.cmd(Command.CLUSTER).arg("NODES"))
+        return gateway.sendAdmin(Request.cmd(Command.CLUSTER).arg("NODES"))
                 .map(reply -> clusterMasters(reply.toString(), firstHost.getHost()))
                 .map(addresses -> addresses.stream()
                         .map(address -> new Master(address, nodeClient(address), true))

@@ -25,6 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.gad.stats.auth.Caller;
 import com.gad.stats.auth.Roles;
+import com.gad.stats.cache.CacheInvalidation;
 import com.gad.stats.common.ApiException;
 import com.gad.stats.common.Params;
 import com.gad.stats.common.Problem;
@@ -46,10 +47,12 @@ public class StatsResource {
     static final String DAYS_RULE = "must be an integer between 1 and " + MAX_DAYS;
 
     private final StatsService stats;
+    private final CacheInvalidation invalidation;
     private final SecurityIdentity identity;
 
-    StatsResource(StatsService stats, SecurityIdentity identity) {
+    StatsResource(StatsService stats, CacheInvalidation invalidation, SecurityIdentity identity) {
         this.stats = stats;
+        this.invalidation = invalidation;
         this.identity = identity;
     }
 
@@ -98,7 +101,7 @@ public class StatsResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<InvalidationResult> invalidateUser(@PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId) {
         Caller.of(identity).requireSelfOrAdmin(userId);
-        return ApiException.unavailableOnFailure(stats.invalidate(userId),
+        return ApiException.unavailableOnFailure(invalidation.invalidateUser(userId),
                         "The cache could not be reached; cached values expire within their TTL")
                 .map(ignored -> new InvalidationResult(userId, true));
     }

@@ -37,11 +37,6 @@ public class StatsService {
                 : cache.bypass(key, () -> computedStats(userId, days));
     }
 
-    /** Drops every cached figure of the user (O(1)). */
-    public Uni<Void> invalidate(long userId) {
-        return cache.invalidateUser(userId);
-    }
-
     private Uni<byte[]> computedStats(long userId, int days) {
         return repository.userStats(userId, days)
                 .map(stats -> stats == null ? null : toJson(stats));

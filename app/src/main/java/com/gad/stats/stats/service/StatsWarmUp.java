@@ -23,6 +23,11 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class StatsWarmUp {
 
+    /** The window precomputed: the API's default {@code days}, the one dashboards ask for. */
+    static final List<Integer> DAYS = List.of(30);
+    /** Aggregations at once: a few of the pool's 20 connections, so start-up traffic is served meanwhile. */
+    static final int CONCURRENCY = 4;
+
     private final StatsRepository repository;
     private final StatsService stats;
 
@@ -37,7 +42,7 @@ public class StatsWarmUp {
             return;
         }
         long start = System.nanoTime();
-        warm(warmup.users(), warmup.days(), warmup.concurrency())
+        warm(warmup.users(), DAYS, CONCURRENCY)
                 .subscribe().with(
                         count -> Log.infof("cache warm-up: %d statistics precomputed in %d ms", count,
                                 Duration.ofNanos(System.nanoTime() - start).toMillis()),

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.gad.stats.auth.Caller;
 import com.gad.stats.cache.CacheAside;
+import com.gad.stats.cache.CacheInvalidation;
 import com.gad.stats.cache.CacheKey;
 import com.gad.stats.cache.CachedJson;
 import com.gad.stats.common.AccessDenied;
@@ -43,12 +44,15 @@ public class TaskService {
 
     private final TaskRepository repository;
     private final CacheAside cache;
+    private final CacheInvalidation invalidation;
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
 
-    TaskService(TaskRepository repository, CacheAside cache, ObjectMapper mapper, MeterRegistry registry) {
+    TaskService(TaskRepository repository, CacheAside cache, CacheInvalidation invalidation, ObjectMapper mapper,
+            MeterRegistry registry) {
         this.repository = repository;
         this.cache = cache;
+        this.invalidation = invalidation;
         this.mapper = mapper;
         this.registry = registry;
         for (String operation : new String[] { "create", "update", "delete" }) {
@@ -151,7 +155,7 @@ public class TaskService {
      */
     private Uni<Void> written(String operation, long transactionId, Long... affectedUsers) {
         registry.counter("gad.tasks.writes", "operation", operation).increment();
-        return cache.invalidateAfterCommit(transactionId, List.of(affectedUsers), affectedUsers.length);
+        return invalidation.invalidateAfterCommit(transactionId, List.of(affectedUsers), affectedUsers.length);
     }
 
     /** A task before and after an update (the delegado may differ: both users are affected). */

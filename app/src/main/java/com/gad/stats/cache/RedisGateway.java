@@ -6,12 +6,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.util.TypeLiteral;
-
-import org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException;
 
 import com.gad.stats.config.GadConfig;
 import com.gad.stats.overload.EventLoopLag;
@@ -20,6 +17,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.TypedGuard;
@@ -32,28 +30,28 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * What the service does when Redis misbehaves, in one place:
+ * Every Redis command of the service goes through here, and so does the judgement of a Redis failure:
  * <ul>
  * <li><b>deadline</b>: a Redis call fails when its reply is later than {@code gad.cache.redis-timeout}
  * (admin scans: {@link #ADMIN_DEADLINE}) <em>because of Redis</em>. When the deadline passes, the
  * event loop is probed ({@link EventLoopLag#probe}): a slow hop means this process is saturated and
  * the reply may already sit in a socket, so the call gets another deadline, up to
- * {@code gad.cache.redis-busy-deadline} in all; a quick hop means the loop has read its sockets since,
- * so a reply that had come is accepted and one that has not means Redis is late: the call fails. A busy process therefore never
- * counts as a Redis failure, and a slow or hung Redis is still cut after one deadline and a probe;</li>
+ * {@link #BUSY_DEADLINE} in all; a quick hop means the loop has read its sockets since, so a reply
+ * that had come is accepted and one that has not means Redis is late: the call fails. A busy process
+ * therefore never counts as a Redis failure, and a slow or hung Redis is still cut after one deadline
+ * and a probe;</li>
  * <li><b>breaker</b>: one SmallRye circuit breaker for the whole Redis. After repeated failures it
  * opens and calls fail at once without touching the network; after its delay, probe calls close it
- * again. Its state is the gauge {@code gad_cache_circuit_state} (0 closed, 1 open, 2 half-open);</li>
- * <li><b>fallback</b>: a read Redis could not serve is answered from PostgreSQL, through a SmallRye
- * bulkhead ({@code gad.cache.fallback.*}): at most so many such reads run at once and so many wait;
- * beyond that the request is shed with 503 and Retry-After ({@link CacheOverloadedException}), never
- * piled onto the database. Nothing is stored. A failed write-back is logged and counted and never
- * fails the request; a failed invalidation after a task write is logged and counted (the value
- * expires within its TTL), while the invalidation endpoint answers 503.</li>
+ * again. Its state is the gauge {@code gad_cache_circuit_state} (0 closed, 1 open, 2 half-open).</li>
  * </ul>
+ * What a failed call then costs is the caller's to decide: a read goes to PostgreSQL through
+ * {@link DatabaseFallbackBulkhead}, a failed write-back is only counted, a failed invalidation is
+ * counted and the database listeners repeat it ({@link CacheInvalidation}); docs/failure-behaviour.md
+ * has the table.
  */
+@Startup // the breaker's gauge is exposed from the start
 @ApplicationScoped
-public class CacheFailurePolicy implements DatabaseFallback {
+public class RedisGateway {
 
     /** Name under which the breaker is known to SmallRye's CircuitBreakerMaintenance. */
     public static final String BREAKER = "redis";
@@ -61,56 +59,49 @@ public class CacheFailurePolicy implements DatabaseFallback {
     static final Duration ADMIN_DEADLINE = Duration.ofSeconds(5);
     /** A hop onto an idle event loop takes well under a millisecond; this much means it is busy. */
     static final Duration BUSY_LOOP = Duration.ofMillis(5);
+    /**
+     * The longest a call may wait in all (for a pooled connection, and for its reply while this
+     * process is too busy to judge Redis): past it the request is served from PostgreSQL, which a
+     * saturated process would otherwise never reach. A second is well past any healthy reply.
+     */
+    static final Duration BUSY_DEADLINE = Duration.ofSeconds(1);
+    /**
+     * The breaker judges the last 20 calls and opens when half of them failed: a few timeouts of a
+     * healthy Redis (a fork for a snapshot) never open it, a dead or hung one opens it within 20
+     * requests. Open, it lets a probe through after 5 s, the time a Sentinel or Cluster failover
+     * takes, and two successful probes close it.
+     */
+    static final int BREAKER_WINDOW = 20;
+    static final double BREAKER_FAILURE_RATIO = 0.5;
+    static final Duration BREAKER_DELAY = Duration.ofSeconds(5);
+    static final int BREAKER_PROBES_TO_CLOSE = 2;
 
     private final Redis redis;
     private final TypedGuard<Uni<Object>> breaker;
-    private final TypedGuard<Uni<byte[]>> fallbacks;
     private final EventLoopLag loop;
     private final Duration requestDeadline;
-    private final Duration busyDeadline;
     private final Counter excusedDeadlines;
-    private final Counter fallbacksRun;
-    private final Counter fallbacksShed;
 
-    CacheFailurePolicy(Redis redis, GadConfig config, EventLoopLag loop, MeterRegistry registry) {
+    RedisGateway(Redis redis, GadConfig config, EventLoopLag loop, MeterRegistry registry) {
         this.redis = redis;
-        GadConfig.Cache cache = config.cache();
-        GadConfig.Breaker settings = cache.breaker();
         this.loop = loop;
-        this.requestDeadline = cache.redisTimeout();
-        this.busyDeadline = cache.redisBusyDeadline();
+        this.requestDeadline = config.cache().redisTimeout();
         this.breaker = TypedGuard.create(new TypeLiteral<Uni<Object>>() {
         })
                 .withCircuitBreaker()
                 .name(BREAKER)
-                .requestVolumeThreshold(settings.requestVolume())
-                .failureRatio(settings.failureRatio())
-                .delay(settings.delay().toMillis(), ChronoUnit.MILLIS)
-                .successThreshold(settings.successThreshold())
-                .onStateChange(CacheFailurePolicy::stateChanged)
+                .requestVolumeThreshold(BREAKER_WINDOW)
+                .failureRatio(BREAKER_FAILURE_RATIO)
+                .delay(BREAKER_DELAY.toMillis(), ChronoUnit.MILLIS)
+                .successThreshold(BREAKER_PROBES_TO_CLOSE)
+                .onStateChange(RedisGateway::stateChanged)
                 .done()
                 .build();
-        this.fallbacks = TypedGuard.create(new TypeLiteral<Uni<byte[]>>() {
-        })
-                .withBulkhead()
-                .limit(cache.fallback().concurrency())
-                .queueSize(cache.fallback().queue())
-                .done()
-                .build();
-        Gauge.builder("gad.cache.circuit.state", this, CacheFailurePolicy::stateCode)
+        Gauge.builder("gad.cache.circuit.state", this, RedisGateway::stateCode)
                 .description("Redis circuit breaker: 0 closed, 1 open, 2 half-open")
                 .register(registry);
         this.excusedDeadlines = Counter.builder("gad.cache.deadline.excused")
                 .description("Redis replies later than the deadline because this process, not Redis, was busy; accepted")
-                .register(registry);
-        this.fallbacksRun = fallbacks(registry, "redis_fault");
-        this.fallbacksShed = fallbacks(registry, "bulkhead_full");
-    }
-
-    private static Counter fallbacks(MeterRegistry registry, String cause) {
-        return Counter.builder("gad.cache.fallbacks")
-                .description("Reads Redis could not serve: run on PostgreSQL (redis_fault) or shed (bulkhead_full)")
-                .tag("cause", cause)
                 .register(registry);
     }
 
@@ -148,18 +139,6 @@ public class CacheFailurePolicy implements DatabaseFallback {
                 .map(replies -> (List<Response>) replies);
     }
 
-    @Override
-    public Uni<byte[]> read(Supplier<Uni<byte[]>> databaseRead) {
-        return fallbacks.get(() -> {
-            fallbacksRun.increment();
-            return databaseRead.get();
-        })
-                .onFailure(BulkheadException.class).transform(full -> {
-                    fallbacksShed.increment();
-                    return new CacheOverloadedException(full);
-                });
-    }
-
     /**
      * The deadline counts from the moment the command has a connection: waiting for one of the
      * client's pooled connections (this process's queue) is bounded by the busy deadline instead.
@@ -167,11 +146,11 @@ public class CacheFailurePolicy implements DatabaseFallback {
     private Uni<Object> guarded(Redis client, Function<RedisConnection, Uni<?>> call, Duration deadline) {
         return breaker.get(() -> Uni.createFrom().<Object> deferred(() -> {
             Context caller = Vertx.currentContext();
-            long giveUpNanos = System.nanoTime() + busyDeadline.toNanos();
+            long giveUpNanos = System.nanoTime() + BUSY_DEADLINE.toNanos();
             Uni<RedisConnection> connecting = client.connect()
                     .memoize().indefinitely();
             return connecting
-                    .ifNoItem().after(busyDeadline).recoverWithUni(() -> givenBackWhenItComes(connecting))
+                    .ifNoItem().after(BUSY_DEADLINE).recoverWithUni(() -> givenBackWhenItComes(connecting))
                     .chain(connection -> {
                         Uni<Object> running = call.apply(connection)
                                 .onTermination().call(connection::close)
