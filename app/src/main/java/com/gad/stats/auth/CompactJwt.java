@@ -59,6 +59,33 @@ final class CompactJwt extends JWTCallerPrincipal {
             }
             return new VerifiedClaims(Map.copyOf(values), verified.getExpirationTime());
         }
+
+        /**
+         * About the heap an entry holds, in bytes: its 32-byte key, this record and its map, and
+         * every claim value (strings at a byte per character, as the JVM stores Latin-1 text; other
+         * JSON values by their text). Shared (interned) names and roles are counted all the same:
+         * an upper bound is what a memory bound needs.
+         */
+        int weight() {
+            int bytes = 160;
+            for (Object value : values.values()) {
+                bytes += 48 + bytesOf(value);
+            }
+            return bytes;
+        }
+
+        private static int bytesOf(Object value) {
+            if (value instanceof String text) {
+                return 40 + text.length();
+            }
+            if (value instanceof StoredSet set) {
+                return 32 + set.members().stream().mapToInt(member -> 16 + bytesOf(member)).sum();
+            }
+            if (value instanceof Number || value instanceof Boolean) {
+                return 16;
+            }
+            return 40 + 2 * String.valueOf(value).length();
+        }
     }
 
     @Override

@@ -38,9 +38,10 @@ import io.smallrye.jwt.auth.principal.ParseException;
  * the verifier's clock-skew allowance: a cached token is never accepted longer than the verifier
  * would). Failed verifications are never cached.
  *
- * <p>Bounded by {@link #MAX_ENTRIES} entries in a Caffeine
- * cache, whose admission policy keeps the tokens in frequent use when more tokens than that are
- * active. An entry holds the claims alone ({@link CompactJwt.VerifiedClaims}), about 0.7 KB.
+ * <p>Bounded by {@link #MAX_BYTES} of heap in a Caffeine cache, each entry weighed by the bytes its
+ * claims hold ({@link CompactJwt.VerifiedClaims#weight()}): a count bound let a few large tokens
+ * fill the 64 MiB heap while requests waited on Redis. Caffeine's admission policy keeps the tokens
+ * in frequent use when more are active than fit.
  */
 @Decorator
 @Priority(10)
@@ -55,26 +56,27 @@ public class VerifiedTokenCache implements JWTParser {
     });
 
     /**
-     * The tokens in use at once by the users of one instance; about 7 MB of heap when full, and the
-     * least used go first when more are active.
+     * The heap the remembered tokens may hold: about 10,000 of the tokens the login endpoint issues
+     * (~0.7 KB each), the users of one busy instance, in an eighth of the 64 MiB heap.
      */
-    static final int MAX_ENTRIES = 10_000;
+    static final long MAX_BYTES = 8L * 1024 * 1024;
 
     private final JWTParser delegate;
     private final Cache<String, VerifiedClaims> verified;
 
     @Inject
     VerifiedTokenCache(@Delegate @Any JWTParser delegate) {
-        this(delegate, MAX_ENTRIES);
+        this(delegate, MAX_BYTES);
     }
 
-    VerifiedTokenCache(JWTParser delegate, int maxEntries) {
+    VerifiedTokenCache(JWTParser delegate, long maxBytes) {
         this.delegate = delegate;
-        this.verified = maxEntries <= 0 ? null
+        this.verified = maxBytes <= 0 ? null
                 : Caffeine.newBuilder()
                         // No per-entry expiry: every hit checks exp itself, and an expired entry is
                         // replaced or evicted like any other (a timer wheel would cost every read)
-                        .maximumSize(maxEntries)
+                        .maximumWeight(maxBytes)
+                        .weigher((String key, VerifiedClaims claims) -> claims.weight())
                         .executor(Runnable::run) // maintenance is small and amortized: no hop to another pool
                         .build();
     }

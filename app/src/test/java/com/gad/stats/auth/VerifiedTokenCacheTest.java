@@ -34,12 +34,12 @@ class VerifiedTokenCacheTest {
                 if (exp == null) {
                     throw new ParseException("invalid token");
                 }
-                return jwt(exp);
+                return jwt(exp, token.startsWith("big") ? "x".repeat(4_000) : null);
             });
 
     @Test
     void aValidTokenIsVerifiedOnce() throws ParseException {
-        VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 100);
+        VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 64 * 1024);
         expiry.put("a", now() + 600);
         JsonWebToken first = cache.parse("a");
         JsonWebToken again = cache.parse("a");
@@ -53,7 +53,7 @@ class VerifiedTokenCacheTest {
 
     @Test
     void anExpiredEntryGoesBackToTheVerifier() throws ParseException {
-        VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 100);
+        VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 64 * 1024);
         expiry.put("a", now() - 1); // accepted by the verifier (clock skew) but never cached
         cache.parse("a");
         cache.parse("a");
@@ -64,15 +64,33 @@ class VerifiedTokenCacheTest {
 
     @Test
     void rejectedTokensAreNotCached() {
-        VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 100);
+        VerifiedTokenCache cache = new VerifiedTokenCache(verifier, 64 * 1024);
         assertThrows(ParseException.class, () -> cache.parse("bad"));
         assertThrows(ParseException.class, () -> cache.parse("bad"));
         assertEquals(2, verifications.get("bad"));
     }
 
     @Test
+    void theCacheIsBoundedByTheBytesItsTokensHold() throws ParseException {
+        // 64 KB: room for every one of 30 small tokens, for about 15 of 30 tokens carrying 4 KB each
+        VerifiedTokenCache bounded = new VerifiedTokenCache(verifier, 64 * 1024);
+        for (String kind : List.of("small", "big")) {
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < 30; i++) {
+                    expiry.put(kind + i, now() + 600);
+                    bounded.parse(kind + i);
+                }
+            }
+        }
+        int small = verifications.entrySet().stream().filter(e -> e.getKey().startsWith("small")).mapToInt(Map.Entry::getValue).sum();
+        int big = verifications.entrySet().stream().filter(e -> e.getKey().startsWith("big")).mapToInt(Map.Entry::getValue).sum();
+        assertEquals(30, small, "the small tokens all fit: each verified once");
+        assertTrue(big >= 30 + 14, "at most about 16 large tokens fit in 64 KB, but only " + big + " verifications in 60 reads");
+    }
+
+    @Test
     void theCacheIsBoundedAndCanBeTurnedOff() throws ParseException {
-        VerifiedTokenCache bounded = new VerifiedTokenCache(verifier, 2);
+        VerifiedTokenCache bounded = new VerifiedTokenCache(verifier, 500);
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < 10; i++) {
                 expiry.put("t" + i, now() + 600);
@@ -80,7 +98,7 @@ class VerifiedTokenCacheTest {
             }
         }
         int total = verifications.values().stream().mapToInt(Integer::intValue).sum();
-        assertTrue(total >= 18, "at most 2 of 10 tokens kept, but only " + total + " verifications in 20 reads");
+        assertTrue(total >= 18, "at most 2 of 10 tokens kept (about 220 bytes each), but only " + total + " verifications in 20 reads");
         VerifiedTokenCache off = new VerifiedTokenCache(verifier, 0);
         expiry.put("u", now() + 600);
         off.parse("u");
@@ -103,7 +121,7 @@ class VerifiedTokenCacheTest {
                 return parsed;
             }
         };
-        JsonWebToken remembered = new VerifiedTokenCache(returnsParsed, 100).parse(raw);
+        JsonWebToken remembered = new VerifiedTokenCache(returnsParsed, 64 * 1024).parse(raw);
 
         assertEquals(parsed.getClaimNames(), remembered.getClaimNames());
         Set<String> asked = new HashSet<>(parsed.getClaimNames());
@@ -123,7 +141,8 @@ class VerifiedTokenCacheTest {
         return System.currentTimeMillis() / 1000;
     }
 
-    private static JsonWebToken jwt(long exp) {
+    /** A verified token with its exp and, when {@code padding} is given, a claim that large. */
+    private static JsonWebToken jwt(long exp, String padding) {
         return new JsonWebToken() {
             @Override
             public String getName() {
@@ -132,13 +151,13 @@ class VerifiedTokenCacheTest {
 
             @Override
             public Set<String> getClaimNames() {
-                return Set.of("exp");
+                return padding == null ? Set.of("exp") : Set.of("exp", "padding");
             }
 
             @Override
             @SuppressWarnings("unchecked")
             public <T> T getClaim(String claimName) {
-                return "exp".equals(claimName) ? (T) Long.valueOf(exp) : null;
+                return "exp".equals(claimName) ? (T) Long.valueOf(exp) : "padding".equals(claimName) ? (T) padding : null;
             }
 
             @Override
