@@ -18,6 +18,8 @@ ROOT=$(pwd)
 . deploy/redis/lib.sh
 # shellcheck source=bench/lib/service.sh
 . bench/lib/service.sh
+# shellcheck source=bench/lib/nginx.sh
+. bench/lib/nginx.sh   # free_port
 
 USERS=2000
 TASKS=200000

@@ -95,6 +95,9 @@ public class DatabaseChangeListener {
             return;
         }
         long retryMillis = RECONNECT_INTERVAL.toMillis();
+        // the request pool (a CDI client proxy) is built on its first call, and its creator learns the
+        // servers then: one call builds it, before its servers are copied
+        pool.getDelegate().size();
         subscriber = PgSubscriber.subscriber(vertx, listenerOptions(poolServers.firstServer(), config.url()))
                 .reconnectPolicy(attempt -> retryMillis);
         subscriber.channel(CHANGES_CHANNEL)
