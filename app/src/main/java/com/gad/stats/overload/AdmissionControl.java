@@ -30,7 +30,7 @@ import io.vertx.ext.web.RoutingContext;
  * Admission control of the API: at most {@code gad.overload.max-concurrent} requests are processed
  * at once, the next {@code max-queued} wait for a turn in arrival order, and the rest are shed with
  * 503 problem+json and Retry-After before any authentication, Redis or database work. A request
- * that waited {@code max-queue-wait} is shed when its turn comes, so the latency of the requests
+ * that waited {@link #MAX_QUEUE_WAIT} is shed when its turn comes, so the latency of the requests
  * that are served stays bounded under any number of connections. Probes, metrics and everything
  * else outside {@code /api/} pass untouched.
  *

@@ -22,7 +22,6 @@ import org.jboss.resteasy.reactive.RestForm;
 import com.gad.stats.auth.service.LoginService;
 import com.gad.stats.auth.service.TokenResponse;
 import com.gad.stats.common.InvalidInput;
-import com.gad.stats.common.Problem;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -33,12 +32,9 @@ import io.vertx.core.net.SocketAddress;
 @PermitAll
 @APIResponse(responseCode = "200", description = "A bearer token",
         content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = TokenResponse.class)))
-@APIResponse(responseCode = "400", description = "A member missing, too long or not text; `field` names it",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "401", description = "Invalid email or password (the same answer for every refusal)",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "429", description = "Too many attempts from this address or for this email; see Retry-After",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "400", description = "A member missing, too long or not text; `field` names it")
+@APIResponse(responseCode = "401", description = "Invalid email or password (the same answer for every refusal)")
+@APIResponse(responseCode = "429", description = "Too many attempts from this address or for this email; see Retry-After")
 public class AuthResource {
 
     /** One operation in the document: JSON and the form are two ways of sending the same request. */

@@ -23,7 +23,6 @@ import com.gad.stats.cache.CacheKeys;
 import com.gad.stats.cache.admin.CacheAdminService;
 import com.gad.stats.cache.admin.CacheStatsView;
 import com.gad.stats.common.ApiException;
-import com.gad.stats.common.Problem;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -32,10 +31,8 @@ import io.smallrye.mutiny.Uni;
 @Tag(name = "cache")
 @SecurityRequirement(name = "jwt")
 @Produces(MediaType.APPLICATION_JSON)
-@APIResponse(responseCode = "401", description = "No valid bearer token",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "403", description = "Role does not allow it",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "No valid bearer token")
+@APIResponse(responseCode = "403", description = "Role does not allow it")
 public class CacheAdminResource {
 
     private final CacheAdminService admin;
@@ -61,10 +58,8 @@ public class CacheAdminResource {
     @Path("/invalidate/{key}")
     @RolesAllowed(Roles.ADMIN)
     @Operation(operationId = "invalidateCacheKey", summary = "Delete one key, relative to the prefix (e.g. stats:v2:{u42}:d30)")
-    @APIResponse(responseCode = "400", description = "Not a key of the service's layout",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "Redis unreachable",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "Not a key of the service's layout")
+    @APIResponse(responseCode = "503", description = "Redis unreachable")
     @APIResponse(responseCode = "200", description = "Deleted (0 when there was no such key)",
             content = @Content(schema = @Schema(implementation = KeyDeleted.class)))
     public Uni<KeyDeleted> invalidateKey(@PathParam("key") String key) {
@@ -77,10 +72,8 @@ public class CacheAdminResource {
     @RolesAllowed(Roles.ADMIN)
     @Operation(operationId = "invalidateCachePattern",
             summary = "Delete keys matching a glob relative to the prefix (e.g. stats:v2:{u42}:*), by SCAN + UNLINK")
-    @APIResponse(responseCode = "400", description = "Not a pattern of the service's layout",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "Redis unreachable",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "Not a pattern of the service's layout")
+    @APIResponse(responseCode = "503", description = "Redis unreachable")
     @APIResponse(responseCode = "200", description = "The number of keys deleted",
             content = @Content(schema = @Schema(implementation = PatternDeleted.class)))
     public Uni<PatternDeleted> invalidatePattern(@PathParam("pattern") String pattern) {
@@ -92,8 +85,7 @@ public class CacheAdminResource {
     @Path("/clear")
     @RolesAllowed(Roles.ADMIN)
     @Operation(operationId = "clearCache", summary = "Delete every key under the prefix, by SCAN + UNLINK (never FLUSHDB)")
-    @APIResponse(responseCode = "503", description = "Redis unreachable",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "Redis unreachable")
     @APIResponse(responseCode = "200", description = "The number of keys deleted",
             content = @Content(schema = @Schema(implementation = PrefixCleared.class)))
     public Uni<PrefixCleared> clear() {

@@ -28,7 +28,6 @@ import com.gad.stats.auth.Roles;
 import com.gad.stats.cache.CacheInvalidation;
 import com.gad.stats.common.ApiException;
 import com.gad.stats.common.Params;
-import com.gad.stats.common.Problem;
 import com.gad.stats.stats.model.UserStats;
 import com.gad.stats.stats.service.StatsService;
 
@@ -39,8 +38,7 @@ import io.smallrye.mutiny.Uni;
 @Tag(name = "stats")
 @SecurityRequirement(name = "jwt")
 @RolesAllowed({ Roles.EFECTIVO, Roles.SUPERVISOR, Roles.ADMIN })
-@APIResponse(responseCode = "401", description = "No valid bearer token",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "No valid bearer token")
 public class StatsResource {
 
     static final int MAX_DAYS = 365;
@@ -63,12 +61,9 @@ public class StatsResource {
             summary = "Task statistics of a user over the last `days` days (self, supervisor or admin)")
     @APIResponse(responseCode = "200", description = "Statistics, with `_cache` telling where they came from",
             content = @Content(schema = @Schema(implementation = UserStats.class)))
-    @APIResponse(responseCode = "400", description = "Invalid userId, days or use_cache",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = "An efectivo asking for someone else",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "404", description = "Unknown user",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "Invalid userId, days or use_cache")
+    @APIResponse(responseCode = "403", description = "An efectivo asking for someone else")
+    @APIResponse(responseCode = "404", description = "Unknown user")
     public Uni<Response> userStats(
             @PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId,
             @QueryParam("days") @DefaultValue("30")
@@ -93,12 +88,9 @@ public class StatsResource {
     @Operation(operationId = "invalidateUserStats",
             summary = "Drop the cached statistics of a user (the user themself or an admin); O(1)")
     @APIResponse(responseCode = "200", description = "Invalidated")
-    @APIResponse(responseCode = "400", description = "Invalid userId",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = "Neither the user themself nor an admin",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "Redis unreachable; cached values expire within the TTL",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", description = "Invalid userId")
+    @APIResponse(responseCode = "403", description = "Neither the user themself nor an admin")
+    @APIResponse(responseCode = "503", description = "Redis unreachable; cached values expire within the TTL")
     public Uni<InvalidationResult> invalidateUser(@PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId) {
         Caller.of(identity).requireSelfOrAdmin(userId);
         return ApiException.unavailableOnFailure(invalidation.invalidateUser(userId),

@@ -32,7 +32,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.gad.stats.auth.Caller;
 import com.gad.stats.auth.Roles;
 import com.gad.stats.common.Params;
-import com.gad.stats.common.Problem;
 import com.gad.stats.tasks.model.Estado;
 import com.gad.stats.tasks.model.Task;
 import com.gad.stats.tasks.model.TaskChanges;
@@ -48,12 +47,9 @@ import io.smallrye.mutiny.Uni;
 @Produces(MediaType.APPLICATION_JSON)
 // any known role; who may do what with which task is TaskService's to decide
 @RolesAllowed({ Roles.EFECTIVO, Roles.SUPERVISOR, Roles.ADMIN })
-@APIResponse(responseCode = "401", description = "No valid bearer token",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "400", description = "Invalid input; `field` names it",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-@APIResponse(responseCode = "403", description = "Role or ownership does not allow it",
-        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "No valid bearer token")
+@APIResponse(responseCode = "400", description = "Invalid input; `field` names it")
+@APIResponse(responseCode = "403", description = "Role or ownership does not allow it")
 public class TaskResource {
 
     static final int MAX_LIMIT = 100;
@@ -75,8 +71,7 @@ public class TaskResource {
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = TaskRequests.Create.class)))
     @APIResponse(responseCode = "201", description = "Created; Location names it",
             content = @Content(schema = @Schema(implementation = Task.class)))
-    @APIResponse(responseCode = "409", description = "The codigo is taken",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The codigo is taken")
     public Uni<Response> create(JsonNode body) {
         return tasks.create(caller(), TaskChanges.from(body))
                 .map(task -> Response.created(URI.create("/api/v1/tasks/" + task.id())).entity(task).build());
@@ -102,8 +97,7 @@ public class TaskResource {
     @Path("/{id}")
     @Operation(operationId = "getTask", summary = "One task (own for an efectivo)")
     @APIResponse(responseCode = "200", description = "The task", content = @Content(schema = @Schema(implementation = Task.class)))
-    @APIResponse(responseCode = "404", description = "No such live task",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such live task")
     public Uni<Task> get(@PathParam("id") @Positive(message = Params.POSITIVE_INTEGER) long id) {
         return tasks.get(caller(), id);
     }
@@ -118,10 +112,8 @@ public class TaskResource {
             oneOf = { TaskRequests.Create.class, TaskRequests.EstadoOnly.class })))
     @APIResponse(responseCode = "200", description = "The task as replaced",
             content = @Content(schema = @Schema(implementation = Task.class)))
-    @APIResponse(responseCode = "404", description = "No such live task",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "Illegal estado transition",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such live task")
+    @APIResponse(responseCode = "409", description = "Illegal estado transition")
     public Uni<Task> replace(@PathParam("id") @Positive(message = Params.POSITIVE_INTEGER) long id, JsonNode body) {
         return tasks.update(caller(), id, TaskChanges.from(body), true);
     }
@@ -133,10 +125,8 @@ public class TaskResource {
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = TaskRequests.Update.class)))
     @APIResponse(responseCode = "200", description = "The task as changed",
             content = @Content(schema = @Schema(implementation = Task.class)))
-    @APIResponse(responseCode = "404", description = "No such live task",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "Illegal estado transition",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such live task")
+    @APIResponse(responseCode = "409", description = "Illegal estado transition")
     public Uni<Task> patch(@PathParam("id") @Positive(message = Params.POSITIVE_INTEGER) long id, JsonNode body) {
         return tasks.update(caller(), id, TaskChanges.from(body), false);
     }
@@ -145,8 +135,7 @@ public class TaskResource {
     @Path("/{id}")
     @Operation(operationId = "deleteTask", summary = "Soft-delete a task (supervisor, admin)")
     @APIResponse(responseCode = "204", description = "Deleted")
-    @APIResponse(responseCode = "404", description = "No such live task",
-            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such live task")
     public Uni<Response> delete(@PathParam("id") @Positive(message = Params.POSITIVE_INTEGER) long id) {
         return tasks.delete(caller(), id)
                 .map(ignored -> Response.noContent().build());
