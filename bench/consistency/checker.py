@@ -673,11 +673,11 @@ class Nemesis:
     # -- the near-cache link cut: CLIENT KILL of the tracking and subscriber connections
     def near_cache_link_cut(self, f):
         if self.w.topology == "cluster":
-            f["not_applicable"] = True
-            f["ok"] = True
-            f["detail"] = "not applicable: the near cache is off on Cluster (docs/near-cache.md)"
-            return
-        port = self.w.sentinel_master_port() if self.w.topology == "sentinel" else self.w.base
+            # one link per master: cut those of one master, in turn
+            masters = [n for n in self.w.cluster_nodes() if "master" in n["flags"] and "fail" not in n["flags"] and n["slots"]]
+            port = masters[len(self.faults) % len(masters)]["port"]
+        else:
+            port = self.w.sentinel_master_port() if self.w.topology == "sentinel" else self.w.base
         def tracking():
             clients = [dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
                        for line in (rcli(port, "CLIENT", "LIST") or "").splitlines()]
