@@ -81,7 +81,7 @@ get() {
 }
 
 log "warm-up through the proxy without delay: every read path, 200 users, 3 rounds"
-for round in 1 2 3; do
+for _ in 1 2 3; do
   while read -r line; do
     get "$line" "days=30" >/dev/null
     get "$line" "days=30&use_cache=false" >/dev/null
