@@ -24,7 +24,6 @@ import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
@@ -77,12 +76,6 @@ public class RedisGateway {
     static final Duration BREAKER_DELAY = Duration.ofSeconds(5);
     static final int BREAKER_PROBES_TO_CLOSE = 2;
 
-    /**
-     * The readiness probe's own PING deadline: longer than a request's (a probe has time, and a
-     * false "down" only misleads), far shorter than the probe's timeout.
-     */
-    static final Duration READINESS_DEADLINE = Duration.ofMillis(500);
-
     private final Redis redis;
     private final TypedGuard<Uni<Object>> breaker;
     private final EventLoopLag loop;
@@ -110,16 +103,6 @@ public class RedisGateway {
         this.excusedDeadlines = Counter.builder("gad.cache.deadline.excused")
                 .description("Redis replies later than the deadline because this process, not Redis, was busy; accepted")
                 .register(registry);
-    }
-
-    /**
-     * Does Redis answer now: a PING with {@link #READINESS_DEADLINE}, outside the breaker, so the
-     * probe says what Redis does even while the breaker is open, and never opens or closes it.
-     */
-    public Uni<Void> ping() {
-        return redis.send(Request.cmd(Command.PING))
-                .ifNoItem().after(READINESS_DEADLINE).fail()
-                .replaceWithVoid();
     }
 
     /** A Redis command of a request: the request deadline, under the breaker. */
@@ -157,11 +140,8 @@ public class RedisGateway {
     }
 
     /**
-     * Waiting for one of the client's pooled connections counts against Redis like its reply does:
-     * the pooled connections are all held when Redis is slow, and a request that waited the whole
-     * busy deadline for one cost a second although this process was idle. So the wait for a
-     * connection, then the command, each get {@code deadline}, extended only while this process is
-     * measurably busy, both within one {@link #BUSY_DEADLINE}.
+     * The deadline counts from the moment the command has a connection: waiting for one of the
+     * client's pooled connections (this process's queue) is bounded by the busy deadline instead.
      */
     private Uni<Object> guarded(Redis client, Function<RedisConnection, Uni<?>> call, Duration deadline) {
         return breaker.get(() -> Uni.createFrom().<Object> deferred(() -> {
@@ -169,8 +149,8 @@ public class RedisGateway {
             long giveUpNanos = System.nanoTime() + BUSY_DEADLINE.toNanos();
             Uni<RedisConnection> connecting = client.connect()
                     .memoize().indefinitely();
-            return judged(connecting, deadline, caller, giveUpNanos)
-                    .onFailure(TimeoutException.class).call(late -> closedWhenItComes(connecting))
+            return connecting
+                    .ifNoItem().after(BUSY_DEADLINE).recoverWithUni(() -> givenBackWhenItComes(connecting))
                     .chain(connection -> {
                         Uni<Object> running = call.apply(connection)
                                 .onTermination().call(connection::close)
@@ -182,18 +162,18 @@ public class RedisGateway {
     }
 
     /**
-     * A connection given up on. The client hands it over all the same when it comes (a cancelled
-     * wait does not cancel the pool's), so it is closed then, not leaked: on Cluster one connection
-     * holds one pooled socket to every node.
+     * Gives up waiting for a connection. The client hands it over all the same when it comes (a
+     * cancelled wait does not cancel the pool's), so it is closed then, not leaked: on Cluster one
+     * connection holds one pooled socket to every node.
      */
-    private static Uni<Void> closedWhenItComes(Uni<RedisConnection> connecting) {
+    private static Uni<RedisConnection> givenBackWhenItComes(Uni<RedisConnection> connecting) {
         connecting.subscribe().with(RedisConnection::closeAndForget, failure -> {
         });
-        return Uni.createFrom().voidItem();
+        return Uni.createFrom().failure(new TimeoutException("no Redis connection within the busy deadline"));
     }
 
-    /** The item, or a failure once Redis (not this process) has let {@code deadline} pass. */
-    private <T> Uni<T> judged(Uni<T> running, Duration deadline, Context caller, long giveUpNanos) {
+    /** The reply, or a failure once Redis (not this process) has let {@code deadline} pass. */
+    private Uni<Object> judged(Uni<Object> running, Duration deadline, Context caller, long giveUpNanos) {
         return running.ifNoItem().after(deadline).recoverWithUni(() -> loop.probe(caller)
                 .chain(hop -> {
                     if (hop.compareTo(BUSY_LOOP) > 0 && System.nanoTime() < giveUpNanos) {

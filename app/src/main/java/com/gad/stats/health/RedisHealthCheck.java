@@ -13,12 +13,12 @@ import com.gad.stats.cache.NearCache;
 
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 
 /**
  * Reports Redis in the readiness data but always UP: without Redis the service still answers
- * correctly (from PostgreSQL), so taking it out of the load balancer would only hurt. {@code redis}
- * is whether Redis answers a PING now (its own deadline, outside the breaker); {@code circuit} is the
- * request breaker's state, which only requests move.
+ * correctly (from PostgreSQL), so taking it out of the load balancer would only hurt.
  */
 @Readiness
 @ApplicationScoped
@@ -36,7 +36,7 @@ public class RedisHealthCheck implements AsyncHealthCheck {
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        return gateway.ping()
+        return gateway.send(Request.cmd(Command.PING))
                 .map(pong -> "up")
                 .onFailure().recoverWithItem("down")
                 .map(state -> HealthCheckResponse.named("redis-cache")
