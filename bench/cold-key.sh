@@ -14,24 +14,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-# shellcheck source=deploy/redis/lib.sh
-. deploy/redis/lib.sh
-# shellcheck source=bench/lib/service.sh
-. bench/lib/service.sh
-# shellcheck source=bench/lib/nginx.sh
-. bench/lib/nginx.sh   # free_port
+# shellcheck source=bench/lib/small.sh
+. bench/lib/small.sh
 
-USERS=2000
-TASKS=200000
 RUNS=${COLD_RUNS:-5}
 WAVES=5
 CONCURRENT=60
 DB=${COLD_DB:-gad_topology}
 BASE=${COLD_BASE_PORT:-21300}
-PGHOST=${PGHOST:-127.0.0.1}
-PGPORT=${PGPORT:-5432}
-PGUSER=${PGUSER:-postgres}
-export PGHOST PGPORT PGUSER
 WORK=bench/.work/cold-key
 RUN=$WORK/run
 RESULTS=${COLD_RESULTS:-bench/results/cold-key.md}

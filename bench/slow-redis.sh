@@ -14,22 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-# shellcheck source=deploy/redis/lib.sh
-. deploy/redis/lib.sh
-# shellcheck source=bench/lib/service.sh
-. bench/lib/service.sh
-# shellcheck source=bench/lib/nginx.sh
-. bench/lib/nginx.sh   # free_port
+# shellcheck source=bench/lib/small.sh
+. bench/lib/small.sh
 
-USERS=2000
-TASKS=200000
 DELAY_MS=${SLOW_DELAY_MS:-1000}
 REQUESTS=${SLOW_REQUESTS:-30}
 DB=${SLOW_DB:-gad_topology}
-PGHOST=${PGHOST:-127.0.0.1}
-PGPORT=${PGPORT:-5432}
-PGUSER=${PGUSER:-postgres}
-export PGHOST PGPORT PGUSER
 WORK=bench/.work/slow-redis
 RUN=$WORK/run
 RESULTS=${SLOW_RESULTS:-bench/results/slow-redis.md}
