@@ -43,6 +43,14 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class CacheInvalidation {
 
+    /**
+     * How long an invalidation made for a committed transaction is remembered, so that whoever hears
+     * of that transaction later skips it. Every listener hears of it milliseconds after the commit,
+     * unless its queue is far behind (the queue is bounded): a minute leaves room. A notification
+     * heard later only costs one invalidation more, never a stale value.
+     */
+    static final Duration APPLIED_TRANSACTION_TTL = Duration.ofMinutes(1);
+
     private final CacheStore store;
     private final CacheKeys keys;
     private final CacheMetrics metrics;
@@ -62,14 +70,6 @@ public class CacheInvalidation {
     public Uni<Void> invalidateUser(long userId) {
         return invalidated(userId, store.invalidateUser(userId).replaceWith(Boolean.TRUE)).replaceWithVoid();
     }
-
-    /**
-     * How long an invalidation made for a committed transaction is remembered, so that whoever hears
-     * of that transaction later skips it. Every listener hears of it milliseconds after the commit,
-     * unless its queue is far behind (the queue is bounded): a minute leaves room. A notification
-     * heard later only costs one invalidation more, never a stale value.
-     */
-    static final Duration APPLIED_TRANSACTION_TTL = Duration.ofMinutes(1);
 
     /**
      * {@link #invalidateUser} for a change committed by the transaction {@code transactionId}, once
