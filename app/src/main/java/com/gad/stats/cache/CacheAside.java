@@ -194,19 +194,29 @@ public class CacheAside {
     private Uni<CachedJson> sharedLoad(CacheKey key, String valueKey, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader) {
         CacheInfo info = new CacheInfo(lookup.outcome(), valueKey);
         // the epoch too: a load that read the database before an epoch advance must not answer after it
-        return coalescer.join(valueKey + "|" + lookup.generation() + "|" + lookup.epoch(), true,
+        return coalescer.join(valueKey + "|" + lookup.generation() + "|" + lookup.epoch() + "|" + localInvalidations(key), true,
                 () -> lockedLoad(key, lookup, loader, info),
                 finished -> storedAgain(key, lookup, finished));
     }
 
     /**
-     * Without Redis there is no generation to agree on: share only loads still running, store
-     * nothing, and go to the database through the bounded {@link DatabaseFallback}.
+     * Without Redis there is no generation to agree on: share only loads still running and begun
+     * after this instance's last invalidation of the user, store nothing, and go to the database
+     * through the bounded {@link DatabaseFallback}.
      */
     private Uni<CachedJson> sharedFallback(CacheKey key, String valueKey, Supplier<Uni<byte[]>> loader) {
-        return coalescer.join(valueKey + "|unavailable", false,
+        return coalescer.join(valueKey + "|unavailable|" + localInvalidations(key), false,
                 () -> answered(() -> fallback.read(loader), new CacheInfo(CacheOutcome.UNAVAILABLE, valueKey)),
                 Uni.createFrom()::item);
+    }
+
+    /**
+     * Part of every coalescing key: a write through this instance invalidates before it is answered,
+     * even when Redis cannot be reached, so its writer's next read never joins a load that began
+     * before the write (read-your-writes, also while Redis is down and nothing else changes).
+     */
+    private long localInvalidations(CacheKey key) {
+        return nearCache.invalidationsOf(key.userId());
     }
 
     /** A caller served by a load that had already finished stores it again: its own miss may mean the value was lost. */

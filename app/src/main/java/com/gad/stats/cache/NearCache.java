@@ -218,6 +218,14 @@ public class NearCache {
                 ticket.readStartNanos() + remainingTtl.toNanos()));
     }
 
+    /**
+     * Changes with every invalidation of the user in this instance (or of a user sharing its stripe),
+     * on or off: loads begun before a value changes it are never shared with reads after it.
+     */
+    long invalidationsOf(long userId) {
+        return userSequences.get(stripe(userId));
+    }
+
     /** Every entry of the user stops being served; reads in flight for the user will not be stored. */
     public void invalidateUser(long userId) {
         userSequences.incrementAndGet(stripe(userId));

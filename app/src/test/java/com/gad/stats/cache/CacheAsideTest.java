@@ -38,7 +38,8 @@ class CacheAsideTest {
 
     final InMemoryCacheStore store = new InMemoryCacheStore();
     final CacheKeys keys = new CacheKeys(CONFIG);
-    final CacheMetrics metrics = new CacheMetrics(new SimpleMeterRegistry());
+    final SimpleMeterRegistry cacheRegistry = new SimpleMeterRegistry();
+    final CacheMetrics metrics = new CacheMetrics(cacheRegistry);
     final CacheEpoch epoch = new CacheEpoch();
     {
         epoch.advanced(0, epoch.owedSoFar()); // the shared epoch, as read at start
@@ -161,6 +162,30 @@ class CacheAsideTest {
         assertEquals(0, store.stores.get());
         assertEquals(1, metrics.total(CacheOutcome.UNAVAILABLE));
         assertEquals("error", CacheOutcome.UNAVAILABLE.metricTag());
+    }
+
+    @Test
+    void withRedisDownAReadAfterAWriteNeverJoinsAFallbackLoadBegunBeforeIt() {
+        store.readsFail = true;
+        store.invalidationsFail = true;
+        CompletableFuture<byte[]> beforeTheWrite = new CompletableFuture<>();
+        UniAssertSubscriber<CachedJson> earlier = cache.get(KEY, () -> {
+            loads.incrementAndGet();
+            return Uni.createFrom().completionStage(beforeTheWrite);
+        }).subscribe().withSubscriber(UniAssertSubscriber.create());
+        assertEquals(1, loads.get(), "a database read is running");
+
+        // the write commits and this instance invalidates, in vain: Redis is down
+        invalidation.invalidateAfterCommit(7, List.of(KEY.userId()), 1).await().indefinitely();
+        assertEquals(1.0, cacheRegistry.get("gad.cache.invalidation.failures").counter().count(), "the invalidation failed");
+
+        byte[] afterTheWrite = "{\"total\":8}".getBytes(StandardCharsets.UTF_8);
+        CachedJson later = answer(cache.get(KEY, loader(afterTheWrite)));
+        assertArrayEquals(afterTheWrite, later.json(), "the writer's next read is read from the database again");
+        assertEquals(2, loads.get());
+
+        beforeTheWrite.complete(JSON);
+        assertArrayEquals(JSON, earlier.awaitItem().getItem().json(), "the earlier read keeps its own answer");
     }
 
     @Test
