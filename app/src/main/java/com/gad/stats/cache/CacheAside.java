@@ -20,7 +20,7 @@ import io.smallrye.mutiny.Uni;
  *        │        Held ───▶ load ─▶ store under the generation read, releasing the lock
  *        │        Busy ───▶ poll for the holder's value ─▶ found: answer │ wait over: load ─▶ store
  *        │        Unavailable ─▶ load ─▶ store
- *        └─▶ Unavailable ──▶ (coalesce while running) ──▶ load, store nothing
+ *        └─▶ Unavailable ──▶ (coalesce, finished ones for 5 s) ──▶ load, store nothing
  * </pre>
  *
  * Redis is an accelerator, never a dependency: a Redis failure becomes a (bounded) database read,
@@ -58,6 +58,15 @@ public class CacheAside {
      * catching requests whose Redis read raced the write-back.
      */
     static final Duration COALESCE_GRACE = Duration.ofSeconds(1);
+    /**
+     * While Redis cannot be reached, a finished database read of a value keeps answering it this
+     * long in this instance, so a hot value costs the database one read per instance per 5 s, not
+     * one per wave of requests, during a Redis outage. It is cut short by this instance's next
+     * invalidation of the user (its own writes, and every change its database listener hears) and
+     * by an epoch that is not trusted, so its staleness is the database listener's, as for any
+     * cached value; not its length.
+     */
+    static final Duration FALLBACK_SHARE = Duration.ofSeconds(5);
 
     private final CacheStore store;
     private final CacheKeys keys;
@@ -83,7 +92,7 @@ public class CacheAside {
         this.pause = pause;
         GadConfig.Cache cache = config.cache();
         this.codec = new CacheCodec();
-        this.coalescer = new MissCoalescer(pause, COALESCE_GRACE, metrics::coalesced);
+        this.coalescer = new MissCoalescer(pause, metrics::coalesced);
         this.ttl = cache.ttl();
     }
 
@@ -194,18 +203,22 @@ public class CacheAside {
     private Uni<CachedJson> sharedLoad(CacheKey key, String valueKey, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader) {
         CacheInfo info = new CacheInfo(lookup.outcome(), valueKey);
         // the epoch too: a load that read the database before an epoch advance must not answer after it
-        return coalescer.join(valueKey + "|" + lookup.generation() + "|" + lookup.epoch() + "|" + localInvalidations(key), true,
+        return coalescer.join(valueKey + "|" + lookup.generation() + "|" + lookup.epoch() + "|" + localInvalidations(key),
+                COALESCE_GRACE,
                 () -> lockedLoad(key, lookup, loader, info),
                 finished -> storedAgain(key, lookup, finished));
     }
 
     /**
-     * Without Redis there is no generation to agree on: share only loads still running and begun
-     * after this instance's last invalidation of the user, store nothing, and go to the database
-     * through the bounded {@link DatabaseFallback}.
+     * Without Redis there is no generation to agree on: share the loads begun after this instance's
+     * last invalidation of the user under the current epoch, running or finished less than
+     * {@link #FALLBACK_SHARE} ago (only running ones while the epoch is not trusted: a change may
+     * have been missed), store nothing, and go to the database through the bounded
+     * {@link DatabaseFallback}.
      */
     private Uni<CachedJson> sharedFallback(CacheKey key, String valueKey, Supplier<Uni<byte[]>> loader) {
-        return coalescer.join(valueKey + "|unavailable|" + localInvalidations(key), false,
+        Duration keepFinished = epoch.trusted() ? FALLBACK_SHARE : Duration.ZERO;
+        return coalescer.join(valueKey + "|unavailable|" + epoch.current() + "|" + localInvalidations(key), keepFinished,
                 () -> answered(() -> fallback.read(loader), new CacheInfo(CacheOutcome.UNAVAILABLE, valueKey)),
                 Uni.createFrom()::item);
     }

@@ -88,7 +88,11 @@ public class CacheInvalidation {
         long start = System.nanoTime();
         String generationKey = keys.generationKey(userId);
         return invalidation
-                // after Redis answered (or failed), before the caller is: read-your-writes in this instance
+                // at once: a database read that begins from now on is not shared with later reads
+                // (CacheAside, Redis down or slow); the near cache stops serving the user
+                .onSubscription().invoke(() -> nearCache.invalidateUser(userId))
+                // again after Redis answered (or failed), before the caller is: a near-cache value
+                // read meanwhile is refused (read-your-writes in this instance)
                 .onTermination().invoke(() -> nearCache.invalidateUser(userId))
                 .invoke(changed -> {
                     metrics.operation("invalidate", start, true);

@@ -189,6 +189,43 @@ class CacheAsideTest {
     }
 
     @Test
+    void withRedisDownAFinishedDatabaseReadAnswersTheValueForTheShareOnly() {
+        VirtualPause time = VirtualPause.manual();
+        CacheAside pipeline = pipeline(time);
+        store.readsFail = true;
+        assertEquals(CacheOutcome.UNAVAILABLE, get(pipeline).info().outcome());
+        time.advance(CacheAside.FALLBACK_SHARE.minusMillis(1));
+        CachedJson shared = get(pipeline);
+        assertEquals(CacheOutcome.UNAVAILABLE, shared.info().outcome());
+        assertArrayEquals(JSON, shared.json());
+        assertEquals(1, loads.get(), "one database read for both");
+        time.advance(Duration.ofMillis(1));
+        get(pipeline);
+        assertEquals(2, loads.get(), "read again once the share is over");
+        assertEquals(0, store.stores.get(), "nothing stored");
+    }
+
+    @Test
+    void withRedisDownAnInvalidationOrAnOwedEpochEndsTheShare() {
+        CacheAside pipeline = pipeline(VirtualPause.manual()); // finished reads stay shareable
+        store.readsFail = true;
+        store.invalidationsFail = true;
+        get(pipeline);
+        invalidation.invalidateAfterCommit(7, List.of(KEY.userId()), 1).await().indefinitely(); // e.g. the listener heard a SQL write
+        get(pipeline);
+        assertEquals(2, loads.get(), "the read after the invalidation went to the database");
+
+        epoch.owe(); // e.g. the database listener lost its connection: changes may be missed
+        get(pipeline);
+        get(pipeline);
+        assertEquals(4, loads.get(), "while an epoch advance is owed, every read goes to the database");
+        epoch.advanced(1, epoch.owedSoFar());
+        get(pipeline);
+        get(pipeline);
+        assertEquals(5, loads.get(), "shared again under the new epoch");
+    }
+
+    @Test
     void aFailedWriteBackNeverFailsTheRequest() {
         store.storesFail = true;
         assertEquals(CacheOutcome.MISS, get(cache).info().outcome());
