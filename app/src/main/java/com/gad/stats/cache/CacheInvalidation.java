@@ -88,12 +88,16 @@ public class CacheInvalidation {
         long start = System.nanoTime();
         String generationKey = keys.generationKey(userId);
         return invalidation
-                // at once: a database read that begins from now on is not shared with later reads
-                // (CacheAside, Redis down or slow); the near cache stops serving the user
-                .onSubscription().invoke(() -> nearCache.invalidateUser(userId))
-                // again after Redis answered (or failed), before the caller is: a near-cache value
-                // read meanwhile is refused (read-your-writes in this instance)
-                .onTermination().invoke(() -> nearCache.invalidateUser(userId))
+                // after Redis answered (or failed), before the caller is: read-your-writes in this
+                // instance, for the near cache and for database reads shared while Redis is down
+                // (CacheAside). A skipped one was done earlier by whoever changed the generation,
+                // which reaches the near cache through Redis tracking: another drop would only cost
+                // a read, and split a load that misses share.
+                .onTermination().invoke((changed, failure, cancelled) -> {
+                    if (failure != null || cancelled || Boolean.TRUE.equals(changed)) {
+                        nearCache.invalidateUser(userId);
+                    }
+                })
                 .invoke(changed -> {
                     metrics.operation("invalidate", start, true);
                     if (changed) {

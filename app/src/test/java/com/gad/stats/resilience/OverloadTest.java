@@ -94,6 +94,7 @@ public class OverloadTest {
     void aBusyEventLoopIsNotARedisFault() throws Exception {
         long user = TestData.user(1);
         TestData.task(user, "finalizada", Duration.ofHours(3));
+        Api.awaitChangesApplied(); // the SQL write's notification, which would make the value stale mid-test
         String token = Tokens.forUser(user, Roles.EFECTIVO);
         Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> getStats(token, user, null).statusCode(200).extract().<Boolean> path("_cache.hit"));
