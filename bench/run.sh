@@ -6,6 +6,7 @@
 #   BENCH_DURATION=30 bench/run.sh --reseed
 #   BENCH_APPCDS=1 bench/run.sh --build --readme   (the run behind bench/README.md's table)
 #   BENCH_MAX_LOAD=4 BENCH_QUIET_WAIT=120 bench/run.sh   (a busy machine: wait less for quiet)
+#   BENCH_TOPOLOGY=cluster bench/run.sh   (Redis Cluster or Sentinel, started by the harness with deploy/redis/)
 #
 # It seeds PostgreSQL (database $BENCH_DB, re-seeded only when the parameters or the day change),
 # starts app/target/quarkus-app/quarkus-run.jar against it and the machine's Redis (keys under
@@ -46,6 +47,11 @@ PGPORT=${PGPORT:-5432}
 PGUSER=${PGUSER:-postgres}
 REDIS_HOST=${BENCH_REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${BENCH_REDIS_PORT:-6379}
+# standalone: the Redis above; cluster (3 masters, 3 replicas) or sentinel (a master, a replica,
+# three sentinels): started on loopback ports from BENCH_TOPOLOGY_PORT with deploy/redis/, stopped at the end
+TOPOLOGY=${BENCH_TOPOLOGY:-standalone}
+TOPOLOGY_PORT=${BENCH_TOPOLOGY_PORT:-22200}
+case "$TOPOLOGY" in standalone|cluster|sentinel) ;; *) echo "BENCH_TOPOLOGY: standalone, cluster or sentinel" >&2; exit 2 ;; esac
 PREFIX=${BENCH_PREFIX:-gadbench:}
 # Container-like memory settings: what the JVM picks by itself in a container limited to ~256 MiB
 # (SerialGC, heap 1/4 of the limit) with the image's young-generation split (docs/fast-start.md), plus returning freed native memory (glibc arenas, JIT arenas)
@@ -148,8 +154,29 @@ cleanup() {
   [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null || true
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
   if [ -n "$SVC_PID" ]; then kill "$SVC_PID" 2>/dev/null || true; wait "$SVC_PID" 2>/dev/null || true; fi
+  if [ "$TOPOLOGY" != standalone ]; then "deploy/redis/$TOPOLOGY.sh" stop "$WORK/redis-$TOPOLOGY" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
+
+# The service's Redis settings, and how redis-cli and redis-benchmark reach the same data
+REDIS_ENV=(REDIS_HOST="$REDIS_HOST" REDIS_PORT="$REDIS_PORT")
+CLI_ARGS=(-h "$REDIS_HOST" -p "$REDIS_PORT")
+BENCHMARK_ARGS=(-h "$REDIS_HOST" -p "$REDIS_PORT")
+if [ "$TOPOLOGY" != standalone ]; then
+  log "starting Redis $TOPOLOGY on ports from $TOPOLOGY_PORT"
+  "deploy/redis/$TOPOLOGY.sh" stop "$WORK/redis-$TOPOLOGY" >/dev/null 2>&1 || true
+  "deploy/redis/$TOPOLOGY.sh" start "$WORK/redis-$TOPOLOGY" "$TOPOLOGY_PORT" >/dev/null
+  REDIS_ENV=(QUARKUS_REDIS_CLIENT_TYPE="$TOPOLOGY" QUARKUS_REDIS_HOSTS="$("deploy/redis/$TOPOLOGY.sh" hosts "$TOPOLOGY_PORT")")
+  if [ "$TOPOLOGY" = cluster ]; then
+    CLI_ARGS=(-c -h 127.0.0.1 -p "$TOPOLOGY_PORT")
+    BENCHMARK_ARGS=(--cluster -h 127.0.0.1 -p "$TOPOLOGY_PORT")
+  else
+    REDIS_ENV+=(QUARKUS_REDIS_MASTER_NAME="${SENTINEL_MASTER_NAME:-gadmaster}" QUARKUS_REDIS_ROLE=master)
+    master=$(deploy/redis/sentinel.sh master "$TOPOLOGY_PORT")
+    CLI_ARGS=(-h "${master%:*}" -p "${master##*:}")
+    BENCHMARK_ARGS=("${CLI_ARGS[@]}")
+  fi
+fi
 
 start_service() { # $1 = log file; sets SVC_PID, READY_MS and READY_NS (epoch)
   local t0 t1
@@ -157,8 +184,8 @@ start_service() { # $1 = log file; sets SVC_PID, READY_MS and READY_NS (epoch)
     echo "port $PORT is already in use: set BENCH_PORT" >&2; exit 1
   fi
   t0=$(date +%s%N)
-  DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD='' \
-  REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
+  env "${REDIS_ENV[@]}" DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD='' \
+  CACHE_PREFIX=$PREFIX \
   MP_JWT_VERIFY_PUBLICKEY_LOCATION="$WORK/publicKey.pem" \
   SMALLRYE_JWT_SIGN_KEY_LOCATION="$WORK/privateKey.pem" \
   QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT=$PORT MALLOC_ARENA_MAX=$MALLOC_ARENAS \
@@ -181,8 +208,8 @@ stop_service() {
 }
 rss_mb() { awk '/VmRSS/{printf "%.1f", $2/1024}' "/proc/$SVC_PID/status"; }
 migrate() { # the production one-shot migration (docs/operations.md "Schema"): migrate, then exit
-  DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD='' \
-  REDIS_HOST=$REDIS_HOST REDIS_PORT=$REDIS_PORT CACHE_PREFIX=$PREFIX \
+  env "${REDIS_ENV[@]}" DB_HOST=$PGHOST DB_PORT=$PGPORT DB_NAME=$DB DB_USER=$PGUSER DB_PASSWORD='' \
+  CACHE_PREFIX=$PREFIX \
   MP_JWT_VERIFY_PUBLICKEY_LOCATION="$WORK/publicKey.pem" \
   SMALLRYE_JWT_SIGN_KEY_LOCATION="$WORK/privateKey.pem" \
   DB_MIGRATE=true QUARKUS_INIT_AND_EXIT=true QUARKUS_HTTP_PORT=0 \
@@ -221,9 +248,16 @@ awk -v s="$step" -v n="$WORKING_SET" '($1 - 1) % s == 0 && c < n {print; c++}' "
 awk 'NR==FNR {heavy[$1]=1; next} ($1 in heavy)' "$RUN/heavy_users" "$RUN/tokens-all.txt" > "$RUN/tokens-heavy.txt"
 
 # ---- Redis: only our prefix ---------------------------------------------------------------------
-rcli() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" "$@"; }
+rcli() { redis-cli "${CLI_ARGS[@]}" "$@"; }
 clear_prefix() {
-  rcli --scan --pattern "${PREFIX}*" | xargs -r -n 500 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" unlink >/dev/null
+  local node
+  if [ "$TOPOLOGY" = cluster ]; then   # SCAN walks one node: every master, each key UNLINKed where it lives
+    for node in $(deploy/redis/cluster.sh masters "$TOPOLOGY_PORT"); do
+      redis-cli -h "${node%:*}" -p "${node##*:}" --scan --pattern "${PREFIX}*" | xargs -r -n 1 redis-cli "${CLI_ARGS[@]}" unlink >/dev/null
+    done
+  else
+    rcli --scan --pattern "${PREFIX}*" | xargs -r -n 500 redis-cli "${CLI_ARGS[@]}" unlink >/dev/null
+  fi
 }
 clear_prefix
 
@@ -333,7 +367,7 @@ value_size=$(rcli STRLEN "$first_key")
 echo "$value_size" > "$RUN/value_size"
 redis_bench() { # name connections requests
   echo "$(cut -d' ' -f1 /proc/loadavg)" > "$RUN/load-$1.txt"
-  redis-benchmark -h "$REDIS_HOST" -p "$REDIS_PORT" -c "$2" -n "$3" --csv GET "$first_key" > "$RUN/$1.csv" 2>/dev/null
+  redis-benchmark "${BENCHMARK_ARGS[@]}" -c "$2" -n "$3" --csv GET "$first_key" > "$RUN/$1.csv" 2>/dev/null
   log "$1: $(tail -1 "$RUN/$1.csv")"
 }
 if [ "$value_size" -gt 0 ]; then
@@ -403,6 +437,8 @@ clear_prefix
   echo "java=$(java -version 2>&1 | head -1)"
   echo "postgres=$(psql -tAc 'SHOW server_version' -d postgres)"
   echo "redis=$(rcli INFO server | grep -m1 redis_version | cut -d: -f2 | tr -d '\r')"
+  echo "topology=$TOPOLOGY"
+  echo "near_cache=$([ "${CACHE_L1_ENABLED:-true}" = false ] && echo off || echo on)"
   echo "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
   echo "date=$(date -u +'%F %H:%M UTC')"
   echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- app pom.xml 2>/dev/null || echo '+dirty')"

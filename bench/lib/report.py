@@ -183,7 +183,8 @@ smoke = params.get("smoke") == "1"
 w("# gad-stats benchmark results" + (" (SMOKE RUN: tiny data set, figures mean nothing)" if smoke else ""))
 w("")
 w(f"Machine: {machine.get('nproc', '?')} cores ({machine.get('cpu', '?')}), {machine.get('mem', '?')}, "
-  f"{machine.get('java', '?')}, PostgreSQL {machine.get('postgres', '?')}, Redis {machine.get('redis', '?')}, "
+  f"{machine.get('java', '?')}, PostgreSQL {machine.get('postgres', '?')}, Redis {machine.get('redis', '?')} "
+  f"({machine.get('topology', 'standalone')}; the near cache {machine.get('near_cache', 'on')}), "
   f"{machine.get('wrk', 'wrk')}; {machine.get('date', '?')}, commit {machine.get('commit', '?')}. "
   "wrk, the service, PostgreSQL and Redis share the cores; every request carries an RS256 JWT.")
 w("")
