@@ -249,15 +249,19 @@ awk 'NR==FNR {heavy[$1]=1; next} ($1 in heavy)' "$RUN/heavy_users" "$RUN/tokens-
 
 # ---- Redis: only our prefix ---------------------------------------------------------------------
 rcli() { redis-cli "${CLI_ARGS[@]}" "$@"; }
-clear_prefix() {
+scan_keys() { # the keys matching $1; SCAN walks one node, so on Cluster every master
   local node
-  if [ "$TOPOLOGY" = cluster ]; then   # SCAN walks one node: every master, each key UNLINKed where it lives
+  if [ "$TOPOLOGY" = cluster ]; then
     for node in $(deploy/redis/cluster.sh masters "$TOPOLOGY_PORT"); do
-      redis-cli -h "${node%:*}" -p "${node##*:}" --scan --pattern "${PREFIX}*" | xargs -r -n 1 redis-cli "${CLI_ARGS[@]}" unlink >/dev/null
+      redis-cli -h "${node%:*}" -p "${node##*:}" --scan --pattern "$1"
     done
   else
-    rcli --scan --pattern "${PREFIX}*" | xargs -r -n 500 redis-cli "${CLI_ARGS[@]}" unlink >/dev/null
+    rcli --scan --pattern "$1"
   fi
+}
+clear_prefix() { # one key per UNLINK on Cluster: each goes to the node that holds it
+  scan_keys "${PREFIX}*" | xargs -r -n "$([ "$TOPOLOGY" = cluster ] && echo 1 || echo 500)" \
+    redis-cli "${CLI_ARGS[@]}" unlink >/dev/null
 }
 clear_prefix
 
@@ -360,14 +364,21 @@ stop_service
 
 # ---- ceilings -----------------------------------------------------------------------------------
 # The value the service cached for the first user, whatever the key's format version
-first_key=$(rcli --scan --pattern "${PREFIX}stats:*{u${first_id}}:d${WINDOW}" | head -1)
+first_key=$(scan_keys "${PREFIX}stats:*{u${first_id}}:d${WINDOW}" | head -1 || true)
 first_key=${first_key:-"${PREFIX}stats:?:{u${first_id}}:d${WINDOW}"}
 rcli --raw GET "$first_key" > /dev/null
 value_size=$(rcli STRLEN "$first_key")
 echo "$value_size" > "$RUN/value_size"
 redis_bench() { # name connections requests
   echo "$(cut -d' ' -f1 /proc/loadavg)" > "$RUN/load-$1.txt"
-  redis-benchmark "${BENCHMARK_ARGS[@]}" -c "$2" -n "$3" --csv GET "$first_key" > "$RUN/$1.csv" 2>/dev/null
+  if [ "$TOPOLOGY" = cluster ]; then
+    # a named key lives on one master, and --cluster sends to every master: values of the same
+    # size written first under redis-benchmark's {tag} keys, one slot per master, then read
+    redis-benchmark "${BENCHMARK_ARGS[@]}" -c "$2" -n "$3" -d "$value_size" -t set,get --csv 2>/dev/null \
+      | grep -E '^"(test|GET)"' > "$RUN/$1.csv"
+  else
+    redis-benchmark "${BENCHMARK_ARGS[@]}" -c "$2" -n "$3" --csv GET "$first_key" > "$RUN/$1.csv" 2>/dev/null
+  fi
   log "$1: $(tail -1 "$RUN/$1.csv")"
 }
 if [ "$value_size" -gt 0 ]; then
