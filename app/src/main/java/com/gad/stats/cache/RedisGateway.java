@@ -4,14 +4,10 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import java.util.stream.IntStream;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.util.TypeLiteral;
 
 import com.gad.stats.config.GadConfig;
@@ -22,7 +18,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
-import io.quarkus.runtime.StartupEvent;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.TypedGuard;
@@ -45,14 +40,6 @@ import io.vertx.mutiny.redis.client.Response;
  * that had come is accepted and one that has not means Redis is late: the call fails. A busy process
  * therefore never counts as a Redis failure, and a slow or hung Redis is still cut after one deadline
  * and a probe;</li>
- * <li><b>pooled connections</b>: a slow Redis holds every pooled connection, so while a call that
- * Redis let down (its reply or its handshake later than the deadline) still holds or awaits a
- * connection, a wait for one fails after the request's deadline instead of the busy deadline.
- * Otherwise a wait is the pool's queue or handshakes of a burst, which neither the pool's state nor
- * a probe of the loops tells from a handshake Redis is slow to answer (tried: busy loops starve
- * handshakes between probes), so it may last up to {@link #BUSY_DEADLINE}: once per slow spell,
- * not once per request. The first burst of a fresh instance finds connections made at start
- * ({@link #connectAtStart}).</li>
  * <li><b>breaker</b>: one SmallRye circuit breaker for the whole Redis. After repeated failures it
  * opens and calls fail at once without touching the network; after its delay, probe calls close it
  * again. Its state is the gauge {@code gad_cache_circuit_state} (0 closed, 1 open, 2 half-open).</li>
@@ -88,22 +75,12 @@ public class RedisGateway {
     static final double BREAKER_FAILURE_RATIO = 0.5;
     static final Duration BREAKER_DELAY = Duration.ofSeconds(5);
     static final int BREAKER_PROBES_TO_CLOSE = 2;
-    /**
-     * Connections opened at start, before the HTTP server listens (so before readiness can say
-     * UP): a cold JVM makes its first handshakes slower than a request's deadline, and the first
-     * burst finds these in the pool instead. On Cluster each holds a socket to every master.
-     */
-    static final int CONNECTIONS_AT_START = 8;
-    /** The start waits no longer for them: a Redis that cannot be reached is served around. */
-    static final Duration CONNECT_AT_START_LIMIT = Duration.ofSeconds(3);
 
     private final Redis redis;
     private final TypedGuard<Uni<Object>> breaker;
     private final EventLoopLag loop;
     private final Duration requestDeadline;
     private final Counter excusedDeadlines;
-    /** Calls failed because Redis was late (a reply or a connection) whose connection is still held or awaited. */
-    private final AtomicInteger heldByLateRedis = new AtomicInteger();
 
     RedisGateway(Redis redis, GadConfig config, EventLoopLag loop, MeterRegistry registry) {
         this.redis = redis;
@@ -163,34 +140,17 @@ public class RedisGateway {
     }
 
     /**
-     * Opens {@link #CONNECTIONS_AT_START} pooled connections and gives them back, waiting for them
-     * up to {@link #CONNECT_AT_START_LIMIT}. A StartupEvent observer runs before the HTTP server
-     * listens, on the main thread, where waiting is allowed.
+     * The deadline counts from the moment the command has a connection: waiting for one of the
+     * client's pooled connections (this process's queue) is bounded by the busy deadline instead.
      */
-    void connectAtStart(@Observes StartupEvent event) {
-        List<Uni<Optional<RedisConnection>>> opening = IntStream.range(0, CONNECTIONS_AT_START)
-                .mapToObj(i -> redis.connect().map(Optional::of).onFailure().recoverWithItem(Optional.empty()))
-                .toList();
-        Uni<List<Optional<RedisConnection>>> opened = Uni.join().all(opening).andFailFast().memoize().indefinitely();
-        // held until all are open, so that they are distinct; then back to the pool, however long it took
-        opened.subscribe().with(all -> all.forEach(connection -> connection.ifPresent(RedisConnection::closeAndForget)));
-        try {
-            long open = opened.await().atMost(CONNECT_AT_START_LIMIT).stream().filter(Optional::isPresent).count();
-            Log.infof("cache: %d of %d Redis connections opened at start", open, CONNECTIONS_AT_START);
-        } catch (io.smallrye.mutiny.TimeoutException e) {
-            Log.warnf("cache: Redis connections not opened within %d ms of the start; starting without them",
-                    CONNECT_AT_START_LIMIT.toMillis());
-        }
-    }
-
-    /** The deadline applies to the wait for a pooled connection, then to the reply (see the class comment). */
     private Uni<Object> guarded(Redis client, Function<RedisConnection, Uni<?>> call, Duration deadline) {
         return breaker.get(() -> Uni.createFrom().<Object> deferred(() -> {
             Context caller = Vertx.currentContext();
             long giveUpNanos = System.nanoTime() + BUSY_DEADLINE.toNanos();
             Uni<RedisConnection> connecting = client.connect()
                     .memoize().indefinitely();
-            return connected(connecting, deadline, caller, giveUpNanos)
+            return connecting
+                    .ifNoItem().after(BUSY_DEADLINE).recoverWithUni(() -> givenBackWhenItComes(connecting))
                     .chain(connection -> {
                         Uni<Object> running = call.apply(connection)
                                 .onTermination().call(connection::close)
@@ -201,32 +161,15 @@ public class RedisGateway {
         }));
     }
 
-    /** A pooled connection; past {@code deadline} a failure while Redis holds connections up (see the class comment). */
-    private Uni<RedisConnection> connected(Uni<RedisConnection> connecting, Duration deadline, Context caller,
-            long giveUpNanos) {
-        return connecting.ifNoItem().after(deadline).recoverWithUni(() -> {
-            if (heldByLateRedis.get() > 0) {
-                return givenUp(connecting, "the pooled Redis connections are held by calls Redis let down");
-            }
-            if (System.nanoTime() < giveUpNanos) {
-                return connected(connecting, deadline, caller, giveUpNanos);
-            }
-            return givenUp(connecting, "no Redis connection within the busy deadline");
-        });
-    }
-
     /**
      * Gives up waiting for a connection. The client hands it over all the same when it comes (a
      * cancelled wait does not cancel the pool's), so it is closed then, not leaked: on Cluster one
-     * connection holds one pooled socket to every node. Until then Redis holds it up.
+     * connection holds one pooled socket to every node.
      */
-    private Uni<RedisConnection> givenUp(Uni<RedisConnection> connecting, String why) {
-        heldByLateRedis.incrementAndGet();
-        connecting.subscribe().with(connection -> {
-            heldByLateRedis.decrementAndGet();
-            connection.closeAndForget();
-        }, failure -> heldByLateRedis.decrementAndGet());
-        return Uni.createFrom().failure(new TimeoutException(why));
+    private static Uni<RedisConnection> givenBackWhenItComes(Uni<RedisConnection> connecting) {
+        connecting.subscribe().with(RedisConnection::closeAndForget, failure -> {
+        });
+        return Uni.createFrom().failure(new TimeoutException("no Redis connection within the busy deadline"));
     }
 
     /** The reply, or a failure once Redis (not this process) has let {@code deadline} pass. */
@@ -239,15 +182,8 @@ public class RedisGateway {
                     }
                     // the loop has read its sockets since the deadline: a reply that had come is in
                     return running.ifNoItem().after(Duration.ofMillis(1)).failWith(TimeoutException::new)
-                            .invoke(() -> excusedDeadlines.increment())
-                            .onFailure(TimeoutException.class).invoke(() -> lateUntilItEnds(running));
+                            .invoke(() -> excusedDeadlines.increment());
                 }));
-    }
-
-    /** A call Redis let down holds its connection until the reply comes or the connection dies. */
-    private void lateUntilItEnds(Uni<Object> running) {
-        heldByLateRedis.incrementAndGet();
-        running.subscribe().with(reply -> heldByLateRedis.decrementAndGet(), failure -> heldByLateRedis.decrementAndGet());
     }
 
     /** closed, open or half_open. */
