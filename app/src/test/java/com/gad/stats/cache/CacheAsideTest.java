@@ -189,6 +189,24 @@ class CacheAsideTest {
     }
 
     @Test
+    void aSkippedInvalidationDoesNotSplitALoadThatMissesShare() {
+        assertTrue(changed(invalidation.invalidateUserAfterCommit(KEY.userId(), 7)), "the API, right after its commit");
+        CompletableFuture<byte[]> aggregation = new CompletableFuture<>();
+        Supplier<Uni<byte[]>> slow = () -> {
+            loads.incrementAndGet();
+            return Uni.createFrom().completionStage(aggregation);
+        };
+        UniAssertSubscriber<CachedJson> first = cache.get(KEY, slow).subscribe().withSubscriber(UniAssertSubscriber.create());
+        // the database listener hears the same transaction later: nothing left to do
+        assertFalse(changed(invalidation.invalidateUserAfterCommit(KEY.userId(), 7)));
+        UniAssertSubscriber<CachedJson> second = cache.get(KEY, slow).subscribe().withSubscriber(UniAssertSubscriber.create());
+        aggregation.complete(JSON);
+        assertArrayEquals(JSON, first.awaitItem().getItem().json());
+        assertArrayEquals(JSON, second.awaitItem().getItem().json());
+        assertEquals(1, loads.get(), "one aggregation for both misses");
+    }
+
+    @Test
     void withRedisDownAFinishedDatabaseReadAnswersTheValueForTheShareOnly() {
         VirtualPause time = VirtualPause.manual();
         CacheAside pipeline = pipeline(time);
