@@ -259,9 +259,16 @@ scan_keys() { # the keys matching $1; SCAN walks one node, so on Cluster every m
     rcli --scan --pattern "$1"
   fi
 }
-clear_prefix() { # one key per UNLINK on Cluster: each goes to the node that holds it
-  scan_keys "${PREFIX}*" | xargs -r -n "$([ "$TOPOLOGY" = cluster ] && echo 1 || echo 500)" \
-    redis-cli "${CLI_ARGS[@]}" unlink >/dev/null
+clear_prefix() {
+  local node
+  if [ "$TOPOLOGY" = cluster ]; then   # one UNLINK per key (keys of two users share no slot), to the master SCAN found it on
+    for node in $(deploy/redis/cluster.sh masters "$TOPOLOGY_PORT"); do
+      redis-cli -h "${node%:*}" -p "${node##*:}" --scan --pattern "${PREFIX}*" | sed 's/^/UNLINK /' \
+        | redis-cli -h "${node%:*}" -p "${node##*:}" >/dev/null
+    done
+  else
+    rcli --scan --pattern "${PREFIX}*" | xargs -r -n 500 redis-cli "${CLI_ARGS[@]}" unlink >/dev/null
+  fi
 }
 clear_prefix
 
