@@ -2,7 +2,6 @@ package com.gad.stats.cache;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -67,7 +66,8 @@ public class ClusterInvalidationLinks {
         }
     }
 
-    private final Redis redis;
+    /** The topology reads and the echoes: the service's own client, routed like any cache write. */
+    private final RedisConnections commands;
     private final NearCache nearCache;
     private final CacheKeys keys;
     private final Vertx vertx;
@@ -80,11 +80,11 @@ public class ClusterInvalidationLinks {
     private boolean stopped; // guarded by this
     private long checkTimer = -1;
 
-    ClusterInvalidationLinks(Redis redis, NearCache nearCache, CacheKeys keys, Vertx vertx,
+    ClusterInvalidationLinks(RedisConnections commands, NearCache nearCache, CacheKeys keys, Vertx vertx,
             @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
             @ConfigProperty(name = "quarkus.redis.hosts") Optional<List<String>> hosts,
             @ConfigProperty(name = "quarkus.redis.password") Optional<String> password) {
-        this.redis = redis;
+        this.commands = commands;
         this.nearCache = nearCache;
         this.keys = keys;
         this.vertx = vertx;
@@ -129,7 +129,7 @@ public class ClusterInvalidationLinks {
         if (!reading.compareAndSet(false, true)) {
             return; // the previous read is still out
         }
-        redis.send(Request.cmd(Command.CLUSTER).arg("SLOTS"))
+        commands.send(Request.cmd(Command.CLUSTER).arg("SLOTS"))
                 .ifNoItem().after(InvalidationLink.LINK_CHECK).fail()
                 .map(reply -> slotMap(reply, firstHost.getHost()))
                 .onTermination().invoke(() -> reading.set(false))
@@ -155,7 +155,7 @@ public class ClusterInvalidationLinks {
         for (String master : masters(slots)) {
             Redis client = nodeClient(master);
             links.clients.add(client);
-            links.byMaster.put(master, new InvalidationLink(client, redis, " on " + master, echoKeyFor(master, slots),
+            links.byMaster.put(master, new InvalidationLink(client, commands, " on " + master, echoKeyFor(master, slots),
                     () -> linkUp(links, master), () -> linkLost(links, master), nearCache, keys, vertx));
         }
         links.byMaster.values().forEach(InvalidationLink::start);

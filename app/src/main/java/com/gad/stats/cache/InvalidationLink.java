@@ -72,7 +72,7 @@ public class InvalidationLink {
     /** Where the two connections come from (the service's client, or one Cluster node's). */
     private final Redis node;
     /** Where the echo is written: the service's own client, routed like any cache write. */
-    private final Redis redis;
+    private final RedisConnections commands;
     private final String where;
     private final Runnable onUp;
     private final Runnable onLost;
@@ -86,19 +86,19 @@ public class InvalidationLink {
     private long checkTimer = -1;
 
     @Inject
-    InvalidationLink(Redis redis, NearCache nearCache, CacheKeys keys, Vertx vertx) {
-        this(redis, redis, "", echoKeyOf(keys), nearCache::linkUp, nearCache::linkLost, nearCache, keys, vertx);
+    InvalidationLink(Redis redis, RedisConnections commands, NearCache nearCache, CacheKeys keys, Vertx vertx) {
+        this(redis, commands, "", echoKeyOf(keys), nearCache::linkUp, nearCache::linkLost, nearCache, keys, vertx);
     }
 
     /**
      * A link whose connections come from {@code node} and whose echo {@code echoKey} is written
-     * through {@code redis}; {@code onUp} and {@code onLost} are told of its state instead of the
+     * through {@code commands}; {@code onUp} and {@code onLost} are told of its state instead of the
      * near cache (a Cluster near cache is up only while every master's link is).
      */
-    InvalidationLink(Redis node, Redis redis, String where, String echoKey, Runnable onUp, Runnable onLost,
+    InvalidationLink(Redis node, RedisConnections commands, String where, String echoKey, Runnable onUp, Runnable onLost,
             NearCache nearCache, CacheKeys keys, Vertx vertx) {
         this.node = node;
-        this.redis = redis;
+        this.commands = commands;
         this.where = where;
         this.onUp = onUp;
         this.onLost = onLost;
@@ -280,7 +280,7 @@ public class InvalidationLink {
         }
         attempt.echoPending = true;
         // set and deleted in one pipeline: Redis runs both in one go, so the key never lingers
-        redis.batch(List.of(Request.cmd(Command.SET).arg(echoKey).arg("echo"), Request.cmd(Command.DEL).arg(echoKey)))
+        commands.batch(List.of(Request.cmd(Command.SET).arg(echoKey).arg("echo"), Request.cmd(Command.DEL).arg(echoKey)))
                 .ifNoItem().after(LINK_CHECK).fail()
                 .subscribe().with(sent -> {
                 }, failure -> lost(attempt, "echo not sent (" + CacheLog.describe(failure) + ")"));

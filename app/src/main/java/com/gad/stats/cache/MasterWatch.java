@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,6 +33,7 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
  * Notices when the Redis masters the cache talks to change, and then makes every cached value stale.
@@ -74,7 +76,8 @@ public class MasterWatch {
     /** A master whose INFO did not answer in this look: compared at a later one. */
     private static final String UNKNOWN = "?";
 
-    private final Redis redis;
+    /** The service's own client, routed like any cache command (on Cluster: its held connection). */
+    private final RedisConnections commands;
     private final Vertx vertx;
     private final NearCache nearCache;
     private final Event<MasterChange> changes;
@@ -88,11 +91,11 @@ public class MasterWatch {
     private volatile Map<String, String> known;
     private long timer = -1;
 
-    MasterWatch(Redis redis, Vertx vertx, NearCache nearCache, Event<MasterChange> changes, MeterRegistry registry,
+    MasterWatch(RedisConnections commands, Vertx vertx, NearCache nearCache, Event<MasterChange> changes, MeterRegistry registry,
             @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
             @ConfigProperty(name = "quarkus.redis.hosts") Optional<List<String>> hosts,
             @ConfigProperty(name = "quarkus.redis.password") Optional<String> password) {
-        this.redis = redis;
+        this.commands = commands;
         this.vertx = vertx;
         this.nearCache = nearCache;
         this.changes = changes;
@@ -136,16 +139,16 @@ public class MasterWatch {
     /** Each master's run_id, by address on Cluster (one entry otherwise). */
     private Uni<Map<String, String>> identities() {
         if (!cluster) {
-            return runId(redis).map(runId -> Map.of("master", runId));
+            return runId(commands::send).map(runId -> Map.of("master", runId));
         }
-        return redis.send(Request.cmd(Command.CLUSTER).arg("NODES"))
+        return commands.send(Request.cmd(Command.CLUSTER).arg("NODES"))
                 .map(reply -> RedisMasters.clusterMasters(reply.toString(), firstHost.getHost()))
                 .chain(addresses -> {
                     nodeClients.keySet().stream().filter(address -> !addresses.contains(address)).toList()
                             .forEach(gone -> nodeClients.remove(gone).close());
                     List<Uni<Map.Entry<String, String>>> looks = new ArrayList<>();
                     for (String address : addresses) {
-                        looks.add(runId(nodeClients.computeIfAbsent(address, this::nodeClient))
+                        looks.add(runId(nodeClients.computeIfAbsent(address, this::nodeClient)::send)
                                 .onFailure().recoverWithItem(UNKNOWN)
                                 .map(runId -> Map.entry(address, runId)));
                     }
@@ -158,8 +161,8 @@ public class MasterWatch {
                 });
     }
 
-    private static Uni<String> runId(Redis client) {
-        return client.send(Request.cmd(Command.INFO).arg("server"))
+    private static Uni<String> runId(Function<Request, Uni<Response>> client) {
+        return client.apply(Request.cmd(Command.INFO).arg("server"))
                 .map(reply -> reply.toString().lines()
                         .filter(line -> line.startsWith("run_id:"))
                         .map(line -> line.substring("run_id:".length()).trim())

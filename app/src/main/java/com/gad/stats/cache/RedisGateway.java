@@ -77,13 +77,15 @@ public class RedisGateway {
     static final int BREAKER_PROBES_TO_CLOSE = 2;
 
     private final Redis redis;
+    private final RedisConnections connections;
     private final TypedGuard<Uni<Object>> breaker;
     private final EventLoopLag loop;
     private final Duration requestDeadline;
     private final Counter excusedDeadlines;
 
-    RedisGateway(Redis redis, GadConfig config, EventLoopLag loop, MeterRegistry registry) {
+    RedisGateway(Redis redis, RedisConnections connections, GadConfig config, EventLoopLag loop, MeterRegistry registry) {
         this.redis = redis;
+        this.connections = connections;
         this.loop = loop;
         this.requestDeadline = config.cache().redisTimeout();
         this.breaker = TypedGuard.create(new TypeLiteral<Uni<Object>>() {
@@ -140,36 +142,29 @@ public class RedisGateway {
     }
 
     /**
-     * The deadline counts from the moment the command has a connection: waiting for one of the
-     * client's pooled connections (this process's queue) is bounded by the busy deadline instead.
+     * The deadline counts from the moment the command has a connection: waiting for one (this
+     * process's queue) is bounded by the busy deadline instead.
      */
     private Uni<Object> guarded(Redis client, Function<RedisConnection, Uni<?>> call, Duration deadline) {
+        boolean serviceClient = client == redis;
         return breaker.get(() -> Uni.createFrom().<Object> deferred(() -> {
             Context caller = Vertx.currentContext();
             long giveUpNanos = System.nanoTime() + BUSY_DEADLINE.toNanos();
-            Uni<RedisConnection> connecting = client.connect()
-                    .memoize().indefinitely();
-            return connecting
-                    .ifNoItem().after(BUSY_DEADLINE).recoverWithUni(() -> givenBackWhenItComes(connecting))
-                    .chain(connection -> {
-                        Uni<Object> running = call.apply(connection)
-                                .onTermination().call(connection::close)
-                                .map(Object.class::cast)
-                                .memoize().indefinitely();
-                        return judged(running, deadline, caller, giveUpNanos);
-                    });
+            Uni<RedisConnection> connecting = serviceClient ? connections.connection() : RedisConnections.pooled(client, BUSY_DEADLINE);
+            return connecting.chain(connection -> {
+                Uni<Object> running = call.apply(connection)
+                        .onTermination().invoke((reply, failure, cancelled) -> {
+                            if (serviceClient) {
+                                connections.done(connection, failure);
+                            } else {
+                                connection.closeAndForget();
+                            }
+                        })
+                        .map(Object.class::cast)
+                        .memoize().indefinitely();
+                return judged(running, deadline, caller, giveUpNanos);
+            });
         }));
-    }
-
-    /**
-     * Gives up waiting for a connection. The client hands it over all the same when it comes (a
-     * cancelled wait does not cancel the pool's), so it is closed then, not leaked: on Cluster one
-     * connection holds one pooled socket to every node.
-     */
-    private static Uni<RedisConnection> givenBackWhenItComes(Uni<RedisConnection> connecting) {
-        connecting.subscribe().with(RedisConnection::closeAndForget, failure -> {
-        });
-        return Uni.createFrom().failure(new TimeoutException("no Redis connection within the busy deadline"));
     }
 
     /** The reply, or a failure once Redis (not this process) has let {@code deadline} pass. */

@@ -15,11 +15,11 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import com.gad.stats.support.OwnTopology;
 import com.gad.stats.support.RedisProbe;
 import com.gad.stats.support.TopologyServicesResource;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -31,16 +31,7 @@ import io.vertx.mutiny.redis.client.Response;
 @TestProfile(ClusterCacheTest.OnCluster.class)
 public class ClusterCacheTest extends TopologyCacheContract {
 
-    public static class OnCluster implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(TopologyServicesResource.Cluster.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
-        }
+    public static class OnCluster extends OwnTopology.Cluster {
     }
 
     @Inject

@@ -2,12 +2,12 @@ package com.gad.stats.cache;
 
 import java.util.List;
 
+import com.gad.stats.support.OwnTopology;
 import com.gad.stats.support.RedisProbe;
 import com.gad.stats.support.RedisTopology;
 import com.gad.stats.support.TopologyServicesResource;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /** A Cluster shard failover to a replica that missed a write (3 masters + 3 replicas of {@code deploy/redis/cluster.sh}). */
@@ -16,16 +16,7 @@ import io.quarkus.test.junit.TestProfile;
 public class ClusterFailoverTest extends FailoverContract {
 
     /** A Cluster of its own: this test kills one of its masters. */
-    public static class OnOwnCluster implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(TopologyServicesResource.Cluster.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
-        }
+    public static class OnOwnCluster extends OwnTopology.Cluster {
     }
 
     @Override

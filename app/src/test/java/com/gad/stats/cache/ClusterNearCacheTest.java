@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.gad.stats.auth.Roles;
 import com.gad.stats.config.GadConfig;
+import com.gad.stats.support.OwnTopology;
 import com.gad.stats.support.RedisProbe;
 import com.gad.stats.support.TestData;
 import com.gad.stats.support.Tokens;
@@ -35,7 +36,6 @@ import com.gad.stats.support.TopologyServicesResource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -52,16 +52,7 @@ import io.vertx.mutiny.redis.client.Redis;
 @TestProfile(ClusterNearCacheTest.OwnCluster.class)
 public class ClusterNearCacheTest {
 
-    public static class OwnCluster implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(TopologyServicesResource.Cluster.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
-        }
+    public static class OwnCluster extends OwnTopology.Cluster {
     }
 
     @Inject
@@ -92,7 +83,7 @@ public class ClusterNearCacheTest {
     void startInstanceB() {
         registryOfB = new SimpleMeterRegistry();
         nearCacheOfB = new NearCache(config.cache().l1(), Optional.empty(), epoch, registryOfB, Ticker.systemTicker());
-        linksOfB = new ClusterInvalidationLinks(redis, nearCacheOfB, keys, vertx, "cluster",
+        linksOfB = new ClusterInvalidationLinks(new RedisConnections(redis, "cluster"), nearCacheOfB, keys, vertx, "cluster",
                 Optional.of(Arrays.asList(TopologyServicesResource.topology().hosts().split(","))), Optional.empty());
         linksOfB.start();
         await().atMost(Duration.ofSeconds(10)).until(linksOfB::up);

@@ -77,7 +77,7 @@ public class NearCacheLinkTest {
     @BeforeEach
     void startInstanceB() {
         nearCacheOfB = new NearCache(config.cache().l1(), Optional.empty(), epoch, new SimpleMeterRegistry(), Ticker.systemTicker());
-        linkOfB = new InvalidationLink(redis, nearCacheOfB, keys, vertx);
+        linkOfB = new InvalidationLink(redis, new RedisConnections(redis, "standalone"), nearCacheOfB, keys, vertx);
         linkOfB.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> nearCacheOfB.state() == NearCache.LinkState.UP);
     }

@@ -5,12 +5,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
 import com.gad.stats.auth.Roles;
+import com.gad.stats.support.OwnTopology;
 import com.gad.stats.support.RedisProbe;
 import com.gad.stats.support.RedisTopology;
 import com.gad.stats.support.TestData;
@@ -18,7 +18,6 @@ import com.gad.stats.support.Tokens;
 import com.gad.stats.support.TopologyServicesResource;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /** The cache on a real Sentinel set: master, replica, 3 sentinels ({@code deploy/redis/sentinel.sh}). */
@@ -26,16 +25,7 @@ import io.quarkus.test.junit.TestProfile;
 @TestProfile(SentinelCacheTest.OnSentinel.class)
 public class SentinelCacheTest extends TopologyCacheContract {
 
-    public static class OnSentinel implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(TopologyServicesResource.Sentinel.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
-        }
+    public static class OnSentinel extends OwnTopology.Sentinel {
     }
 
     @Override

@@ -1,12 +1,11 @@
 package com.gad.stats.cache;
 
-import java.util.List;
 
+import com.gad.stats.support.OwnTopology;
 import com.gad.stats.support.RedisTopology;
 import com.gad.stats.support.TopologyServicesResource;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /** A Sentinel failover to a replica that missed a write (master, replica, 3 sentinels of {@code deploy/redis/sentinel.sh}). */
@@ -15,16 +14,7 @@ import io.quarkus.test.junit.TestProfile;
 public class SentinelFailoverTest extends FailoverContract {
 
     /** A Sentinel set of its own: this test kills its master. */
-    public static class OnOwnSentinel implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(TopologyServicesResource.Sentinel.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
-        }
+    public static class OnOwnSentinel extends OwnTopology.Sentinel {
     }
 
     @Override

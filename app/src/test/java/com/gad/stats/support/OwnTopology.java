@@ -1,0 +1,42 @@
+package com.gad.stats.support;
+
+import java.util.List;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+/**
+ * Test profiles that give a test class a Redis topology of its own (and nothing of the shared
+ * local services' Redis). Each class declares its own subclass: Quarkus starts one application, and
+ * one topology, per profile class, so a class that breaks its topology breaks no other's.
+ */
+public final class OwnTopology {
+
+    private OwnTopology() {
+    }
+
+    /** 3 masters + 3 replicas ({@code deploy/redis/cluster.sh}). */
+    public abstract static class Cluster implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TopologyServicesResource.Cluster.class));
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+    }
+
+    /** Master, replica and three sentinels ({@code deploy/redis/sentinel.sh}). */
+    public abstract static class Sentinel implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(TopologyServicesResource.Sentinel.class));
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+    }
+}
