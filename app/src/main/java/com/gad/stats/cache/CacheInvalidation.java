@@ -95,7 +95,7 @@ public class CacheInvalidation {
                 // a read, and split a load that misses share.
                 .onTermination().invoke((changed, failure, cancelled) -> {
                     if (failure != null || cancelled || Boolean.TRUE.equals(changed)) {
-                        nearCache.invalidateUser(userId);
+                        nearCache.invalidatedHere(userId);
                     }
                 })
                 .invoke(changed -> {

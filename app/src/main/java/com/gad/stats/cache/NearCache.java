@@ -72,6 +72,8 @@ public class NearCache {
     private final Ticker ticker;
     private final Cache<String, Entry> entries;
     private final AtomicLongArray userSequences = new AtomicLongArray(STRIPES);
+    /** Invalidations this instance made, per stripe of users ({@link #invalidationsOf}). */
+    private final AtomicLongArray invalidationsHere = new AtomicLongArray(STRIPES);
     private final AtomicLong linkEpoch = new AtomicLong();
     private volatile LinkState state;
     private final Counter hits;
@@ -219,11 +221,20 @@ public class NearCache {
     }
 
     /**
-     * Changes with every invalidation of the user in this instance (or of a user sharing its stripe),
-     * on or off: loads begun before a value changes it are never shared with reads after it.
+     * Changes with every invalidation of the user that this instance made (its writes, the changes
+     * its database listener applied, the invalidate endpoint), or of a user sharing its stripe, on
+     * or off: loads begun before it are never shared with reads after it. Redis tracking does not
+     * move it: a load's own write-back comes back as a tracking push, and would split the misses
+     * that wait to share that load.
      */
     long invalidationsOf(long userId) {
-        return userSequences.get(stripe(userId));
+        return invalidationsHere.get(stripe(userId));
+    }
+
+    /** This instance invalidated the user: {@link #invalidateUser}, and counted in {@link #invalidationsOf}. */
+    public void invalidatedHere(long userId) {
+        invalidationsHere.incrementAndGet(stripe(userId));
+        invalidateUser(userId);
     }
 
     /** Every entry of the user stops being served; reads in flight for the user will not be stored. */

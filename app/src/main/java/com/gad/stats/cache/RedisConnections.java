@@ -18,38 +18,62 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
 /**
- * Where a command on the service's Redis client gets its connection: on a single Redis (or the
- * Sentinel master) one of the client's pool per command; on Cluster the one connection held open
- * ({@link HeldClusterConnection} says why). Waiting for a connection is bounded by
- * {@link RedisGateway#BUSY_DEADLINE}.
+ * Where a command of the service's Redis client gets its connection, and the commands the service
+ * sends outside the request breaker for its own checks. On a single Redis and on Cluster, one
+ * connection held open ({@link HeldConnection} says why). On Sentinel, one of the client's pool per
+ * command: the client asks its cached topology for the master at every connect, whereas a held
+ * connection would stay on a master that Sentinel demoted while it stayed up, and the failover
+ * watch reading through it would never see the change.
  */
 @ApplicationScoped
 public class RedisConnections {
 
     private final Redis redis;
-    /** On Cluster, the connection every command goes through; null otherwise. */
-    private final HeldClusterConnection held;
+    /** The connection every command goes through; null on Sentinel (one per command). */
+    private final HeldConnection held;
 
     RedisConnections(Redis redis,
             @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
         this.redis = redis;
-        this.held = "cluster".equals(clientType.toLowerCase(Locale.ROOT))
-                ? new HeldClusterConnection(redis, RedisGateway.BUSY_DEADLINE)
-                : null;
+        this.held = "sentinel".equals(clientType.toLowerCase(Locale.ROOT))
+                ? null
+                : new HeldConnection(redis, RedisGateway.BUSY_DEADLINE);
     }
 
-    /** A connection for one command; hand it back with {@link #done} when the command has ended. */
-    Uni<RedisConnection> connection() {
-        return held != null ? held.connection() : pooled(redis, RedisGateway.BUSY_DEADLINE);
+    /** One command's use of a connection: tell it how the command ended. */
+    interface Lease {
+        RedisConnection connection();
+
+        /** The command has ended, with {@code failure} or null. */
+        void ended(Throwable failure);
+
+        /** Its reply is later than its deadline because of Redis. */
+        void late();
     }
 
-    /** The command on {@code connection} has ended, with {@code failure} or null. */
-    void done(RedisConnection connection, Throwable failure) {
-        if (held == null) {
-            connection.closeAndForget();
-        } else if (failure != null) {
-            held.commandFailed(connection, failure);
-        }
+    /** The connection for one command. */
+    Uni<Lease> lease() {
+        return held != null ? held.lease() : pooledLease(redis, RedisGateway.BUSY_DEADLINE);
+    }
+
+    /** A connection of {@code client}'s pool for one command, given back when the command ends. */
+    static Uni<Lease> pooledLease(Redis client, Duration limit) {
+        return pooled(client, limit).map(connection -> new Lease() {
+            @Override
+            public RedisConnection connection() {
+                return connection;
+            }
+
+            @Override
+            public void ended(Throwable failure) {
+                connection.closeAndForget();
+            }
+
+            @Override
+            public void late() {
+                // its reply still comes on this connection, which goes back to the pool only then
+            }
+        });
     }
 
     /**
@@ -57,17 +81,17 @@ public class RedisConnections {
      * topology reads): they must see Redis as it is, not as the breaker last judged it.
      */
     public Uni<Response> send(Request command) {
-        return connection().chain(connection -> connection.send(command)
-                .onTermination().invoke((reply, failure, cancelled) -> done(connection, failure)));
+        return lease().chain(lease -> lease.connection().send(command)
+                .onTermination().invoke((reply, failure, cancelled) -> lease.ended(failure)));
     }
 
     /** Commands pipelined in one round trip (one slot), outside the request breaker like {@link #send}. */
     public Uni<List<Response>> batch(List<Request> commands) {
-        return connection().chain(connection -> connection.batch(commands)
-                .onTermination().invoke((replies, failure, cancelled) -> done(connection, failure)));
+        return lease().chain(lease -> lease.connection().batch(commands)
+                .onTermination().invoke((replies, failure, cancelled) -> lease.ended(failure)));
     }
 
-    /** The masters changed: on Cluster, a connection made on the new topology takes over. */
+    /** The masters changed: a connection made on the new topology takes over. */
     void masterChanged(@Observes MasterChange change) {
         if (held != null) {
             held.topologyChanged();

@@ -60,7 +60,7 @@ public class RedisGateway {
     /** A hop onto an idle event loop takes well under a millisecond; this much means it is busy. */
     static final Duration BUSY_LOOP = Duration.ofMillis(5);
     /**
-     * The longest a call may wait in all (for a pooled connection, and for its reply while this
+     * The longest a call may wait in all (for a connection to be made, and for its reply while this
      * process is too busy to judge Redis): past it the request is served from PostgreSQL, which a
      * saturated process would otherwise never reach. A second is well past any healthy reply.
      */
@@ -142,27 +142,23 @@ public class RedisGateway {
     }
 
     /**
-     * The deadline counts from the moment the command has a connection: waiting for one (this
-     * process's queue) is bounded by the busy deadline instead.
+     * The deadline counts from the moment the command has a connection: the service's is held open
+     * ({@link RedisConnections}); waiting for one being made, or for an admin node client's pooled
+     * one, is bounded by the busy deadline instead.
      */
     private Uni<Object> guarded(Redis client, Function<RedisConnection, Uni<?>> call, Duration deadline) {
-        boolean serviceClient = client == redis;
         return breaker.get(() -> Uni.createFrom().<Object> deferred(() -> {
             Context caller = Vertx.currentContext();
             long giveUpNanos = System.nanoTime() + BUSY_DEADLINE.toNanos();
-            Uni<RedisConnection> connecting = serviceClient ? connections.connection() : RedisConnections.pooled(client, BUSY_DEADLINE);
-            return connecting.chain(connection -> {
-                Uni<Object> running = call.apply(connection)
-                        .onTermination().invoke((reply, failure, cancelled) -> {
-                            if (serviceClient) {
-                                connections.done(connection, failure);
-                            } else {
-                                connection.closeAndForget();
-                            }
-                        })
+            // the service's held connection, or for an admin command to one node that node's own client
+            Uni<RedisConnections.Lease> leasing = client == redis ? connections.lease() : RedisConnections.pooledLease(client, BUSY_DEADLINE);
+            return leasing.chain(lease -> {
+                Uni<Object> running = call.apply(lease.connection())
+                        .onTermination().invoke((reply, failure, cancelled) -> lease.ended(failure))
                         .map(Object.class::cast)
                         .memoize().indefinitely();
-                return judged(running, deadline, caller, giveUpNanos);
+                return judged(running, deadline, caller, giveUpNanos)
+                        .onFailure(TimeoutException.class).invoke(lease::late);
             });
         }));
     }

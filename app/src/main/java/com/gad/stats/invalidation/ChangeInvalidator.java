@@ -44,7 +44,7 @@ public class ChangeInvalidator {
     static final int QUEUE_CAPACITY = 1_000;
     /**
      * Users invalidated at once (Redis commands in flight) while applying notifications: a bulk
-     * statement of a thousand users is applied in about 60 round trips, and the Redis pool (32)
+     * statement of a thousand users is applied in about 60 round trips, and the Redis connection
      * keeps room for the requests.
      */
     static final int CONCURRENCY = 16;

@@ -207,6 +207,24 @@ class CacheAsideTest {
     }
 
     @Test
+    void aTrackingPushForTheUserDoesNotSplitALoadThatMissesShare() {
+        CompletableFuture<byte[]> aggregation = new CompletableFuture<>();
+        Supplier<Uni<byte[]>> slow = () -> {
+            loads.incrementAndGet();
+            return Uni.createFrom().completionStage(aggregation);
+        };
+        UniAssertSubscriber<CachedJson> first = cache.get(KEY, slow).subscribe().withSubscriber(UniAssertSubscriber.create());
+        // Redis tracking tells of a change to one of the user's keys (a write-back, a lock, another
+        // instance's invalidation, which changes the generation the next lookup sees anyway)
+        nearCache.invalidatedByRedis(KEY.userId());
+        UniAssertSubscriber<CachedJson> second = cache.get(KEY, slow).subscribe().withSubscriber(UniAssertSubscriber.create());
+        aggregation.complete(JSON);
+        assertArrayEquals(JSON, first.awaitItem().getItem().json());
+        assertArrayEquals(JSON, second.awaitItem().getItem().json());
+        assertEquals(1, loads.get(), "one aggregation for both misses");
+    }
+
+    @Test
     void withRedisDownAFinishedDatabaseReadAnswersTheValueForTheShareOnly() {
         VirtualPause time = VirtualPause.manual();
         CacheAside pipeline = pipeline(time);

@@ -71,6 +71,9 @@ public class ClusterNearCacheTest {
     Redis redis;
     @Inject
     Vertx vertx;
+    /** The service's Redis connection, through which instance B writes its echoes too. */
+    @Inject
+    RedisConnections commands;
     @Inject
     MeterRegistry registryOfA;
 
@@ -83,7 +86,7 @@ public class ClusterNearCacheTest {
     void startInstanceB() {
         registryOfB = new SimpleMeterRegistry();
         nearCacheOfB = new NearCache(config.cache().l1(), Optional.empty(), epoch, registryOfB, Ticker.systemTicker());
-        linksOfB = new ClusterInvalidationLinks(new RedisConnections(redis, "cluster"), nearCacheOfB, keys, vertx, "cluster",
+        linksOfB = new ClusterInvalidationLinks(commands, nearCacheOfB, keys, vertx, "cluster",
                 Optional.of(Arrays.asList(TopologyServicesResource.topology().hosts().split(","))), Optional.empty());
         linksOfB.start();
         await().atMost(Duration.ofSeconds(10)).until(linksOfB::up);

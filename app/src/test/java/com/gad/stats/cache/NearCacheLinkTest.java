@@ -67,6 +67,9 @@ public class NearCacheLinkTest {
     Redis redis;
     @Inject
     Vertx vertx;
+    /** The service's Redis connection, through which instance B writes its echoes too. */
+    @Inject
+    RedisConnections commands;
     @Inject
     NearCache nearCacheOfA;
 
@@ -77,7 +80,7 @@ public class NearCacheLinkTest {
     @BeforeEach
     void startInstanceB() {
         nearCacheOfB = new NearCache(config.cache().l1(), Optional.empty(), epoch, new SimpleMeterRegistry(), Ticker.systemTicker());
-        linkOfB = new InvalidationLink(redis, new RedisConnections(redis, "standalone"), nearCacheOfB, keys, vertx);
+        linkOfB = new InvalidationLink(redis, commands, nearCacheOfB, keys, vertx);
         linkOfB.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> nearCacheOfB.state() == NearCache.LinkState.UP);
     }
