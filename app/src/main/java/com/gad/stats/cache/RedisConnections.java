@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -81,14 +82,17 @@ public class RedisConnections {
      * topology reads): they must see Redis as it is, not as the breaker last judged it.
      */
     public Uni<Response> send(Request command) {
-        return lease().chain(lease -> lease.connection().send(command)
-                .onTermination().invoke((reply, failure, cancelled) -> lease.ended(failure)));
+        return unguarded(connection -> connection.send(command));
     }
 
     /** Commands pipelined in one round trip (one slot), outside the request breaker like {@link #send}. */
     public Uni<List<Response>> batch(List<Request> commands) {
-        return lease().chain(lease -> lease.connection().batch(commands)
-                .onTermination().invoke((replies, failure, cancelled) -> lease.ended(failure)));
+        return unguarded(connection -> connection.batch(commands));
+    }
+
+    private <T> Uni<T> unguarded(Function<RedisConnection, Uni<T>> call) {
+        return lease().chain(lease -> call.apply(lease.connection())
+                .onTermination().invoke((reply, failure, cancelled) -> lease.ended(failure)));
     }
 
     /** The masters changed: a connection made on the new topology takes over. */

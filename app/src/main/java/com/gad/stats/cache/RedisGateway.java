@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.util.TypeLiteral;
@@ -76,15 +77,13 @@ public class RedisGateway {
     static final Duration BREAKER_DELAY = Duration.ofSeconds(5);
     static final int BREAKER_PROBES_TO_CLOSE = 2;
 
-    private final Redis redis;
     private final RedisConnections connections;
     private final TypedGuard<Uni<Object>> breaker;
     private final EventLoopLag loop;
     private final Duration requestDeadline;
     private final Counter excusedDeadlines;
 
-    RedisGateway(Redis redis, RedisConnections connections, GadConfig config, EventLoopLag loop, MeterRegistry registry) {
-        this.redis = redis;
+    RedisGateway(RedisConnections connections, GadConfig config, EventLoopLag loop, MeterRegistry registry) {
         this.connections = connections;
         this.loop = loop;
         this.requestDeadline = config.cache().redisTimeout();
@@ -109,20 +108,21 @@ public class RedisGateway {
 
     /** A Redis command of a request: the request deadline, under the breaker. */
     public Uni<Response> send(Request command) {
-        return guarded(redis, connection -> connection.send(command), requestDeadline)
+        return guarded(connections::lease, connection -> connection.send(command), requestDeadline)
                 .map(Response.class::cast);
     }
 
     /** Commands of a request pipelined in one round trip (one slot): the request deadline, under the breaker. */
     @SuppressWarnings("unchecked")
     public Uni<List<Response>> sendBatch(List<Request> commands) {
-        return guarded(redis, connection -> connection.batch(commands), requestDeadline)
+        return guarded(connections::lease, connection -> connection.batch(commands), requestDeadline)
                 .map(replies -> (List<Response>) replies);
     }
 
     /** A Redis command of an admin endpoint: a longer deadline, under the same breaker. */
     public Uni<Response> sendAdmin(Request command) {
-        return sendAdmin(redis, command);
+        return guarded(connections::lease, connection -> connection.send(command), ADMIN_DEADLINE)
+                .map(Response.class::cast);
     }
 
     /**
@@ -130,14 +130,14 @@ public class RedisGateway {
      * Cluster master, which the cluster client cannot address: same deadline and breaker.
      */
     public Uni<Response> sendAdmin(Redis node, Request command) {
-        return guarded(node, connection -> connection.send(command), ADMIN_DEADLINE)
+        return guarded(() -> RedisConnections.pooledLease(node, BUSY_DEADLINE), connection -> connection.send(command), ADMIN_DEADLINE)
                 .map(Response.class::cast);
     }
 
     /** Admin commands to one node, pipelined in one round trip; the replies in order. */
     @SuppressWarnings("unchecked")
     public Uni<List<Response>> sendAdminBatch(Redis node, List<Request> commands) {
-        return guarded(node, connection -> connection.batch(commands), ADMIN_DEADLINE)
+        return guarded(() -> RedisConnections.pooledLease(node, BUSY_DEADLINE), connection -> connection.batch(commands), ADMIN_DEADLINE)
                 .map(replies -> (List<Response>) replies);
     }
 
@@ -146,13 +146,12 @@ public class RedisGateway {
      * ({@link RedisConnections}); waiting for one being made, or for an admin node client's pooled
      * one, is bounded by the busy deadline instead.
      */
-    private Uni<Object> guarded(Redis client, Function<RedisConnection, Uni<?>> call, Duration deadline) {
+    private Uni<Object> guarded(Supplier<Uni<RedisConnections.Lease>> leasing, Function<RedisConnection, Uni<?>> call,
+            Duration deadline) {
         return breaker.get(() -> Uni.createFrom().<Object> deferred(() -> {
             Context caller = Vertx.currentContext();
             long giveUpNanos = System.nanoTime() + BUSY_DEADLINE.toNanos();
-            // the service's held connection, or for an admin command to one node that node's own client
-            Uni<RedisConnections.Lease> leasing = client == redis ? connections.lease() : RedisConnections.pooledLease(client, BUSY_DEADLINE);
-            return leasing.chain(lease -> {
+            return leasing.get().chain(lease -> {
                 Uni<Object> running = call.apply(lease.connection())
                         .onTermination().invoke((reply, failure, cancelled) -> lease.ended(failure))
                         .map(Object.class::cast)

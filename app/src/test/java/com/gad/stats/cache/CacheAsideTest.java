@@ -191,32 +191,26 @@ class CacheAsideTest {
     @Test
     void aSkippedInvalidationDoesNotSplitALoadThatMissesShare() {
         assertTrue(changed(invalidation.invalidateUserAfterCommit(KEY.userId(), 7)), "the API, right after its commit");
-        CompletableFuture<byte[]> aggregation = new CompletableFuture<>();
-        Supplier<Uni<byte[]>> slow = () -> {
-            loads.incrementAndGet();
-            return Uni.createFrom().completionStage(aggregation);
-        };
-        UniAssertSubscriber<CachedJson> first = cache.get(KEY, slow).subscribe().withSubscriber(UniAssertSubscriber.create());
         // the database listener hears the same transaction later: nothing left to do
-        assertFalse(changed(invalidation.invalidateUserAfterCommit(KEY.userId(), 7)));
-        UniAssertSubscriber<CachedJson> second = cache.get(KEY, slow).subscribe().withSubscriber(UniAssertSubscriber.create());
-        aggregation.complete(JSON);
-        assertArrayEquals(JSON, first.awaitItem().getItem().json());
-        assertArrayEquals(JSON, second.awaitItem().getItem().json());
-        assertEquals(1, loads.get(), "one aggregation for both misses");
+        assertOneLoadForTwoMissesAround(() -> assertFalse(changed(invalidation.invalidateUserAfterCommit(KEY.userId(), 7))));
     }
 
     @Test
     void aTrackingPushForTheUserDoesNotSplitALoadThatMissesShare() {
+        // Redis tracking tells of a change to one of the user's keys (a write-back, a lock, another
+        // instance's invalidation, which changes the generation the next lookup sees anyway)
+        assertOneLoadForTwoMissesAround(() -> nearCache.invalidatedByRedis(KEY.userId()));
+    }
+
+    /** A miss starts a load; {@code between} happens; a second miss shares that load: one aggregation. */
+    private void assertOneLoadForTwoMissesAround(Runnable between) {
         CompletableFuture<byte[]> aggregation = new CompletableFuture<>();
         Supplier<Uni<byte[]>> slow = () -> {
             loads.incrementAndGet();
             return Uni.createFrom().completionStage(aggregation);
         };
         UniAssertSubscriber<CachedJson> first = cache.get(KEY, slow).subscribe().withSubscriber(UniAssertSubscriber.create());
-        // Redis tracking tells of a change to one of the user's keys (a write-back, a lock, another
-        // instance's invalidation, which changes the generation the next lookup sees anyway)
-        nearCache.invalidatedByRedis(KEY.userId());
+        between.run();
         UniAssertSubscriber<CachedJson> second = cache.get(KEY, slow).subscribe().withSubscriber(UniAssertSubscriber.create());
         aggregation.complete(JSON);
         assertArrayEquals(JSON, first.awaitItem().getItem().json());

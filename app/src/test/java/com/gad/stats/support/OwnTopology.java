@@ -2,6 +2,7 @@ package com.gad.stats.support;
 
 import java.util.List;
 
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
@@ -15,23 +16,30 @@ public final class OwnTopology {
     }
 
     /** 3 masters + 3 replicas ({@code deploy/redis/cluster.sh}). */
-    public abstract static class Cluster implements QuarkusTestProfile {
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(TopologyServicesResource.Cluster.class));
-        }
-
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
+    public abstract static class Cluster extends Of {
+        protected Cluster() {
+            super(TopologyServicesResource.Cluster.class);
         }
     }
 
     /** Master, replica and three sentinels ({@code deploy/redis/sentinel.sh}). */
-    public abstract static class Sentinel implements QuarkusTestProfile {
+    public abstract static class Sentinel extends Of {
+        protected Sentinel() {
+            super(TopologyServicesResource.Sentinel.class);
+        }
+    }
+
+    /** The topology {@code resource} starts, and none of the shared local services' Redis. */
+    private abstract static class Of implements QuarkusTestProfile {
+        private final Class<? extends QuarkusTestResourceLifecycleManager> resource;
+
+        Of(Class<? extends QuarkusTestResourceLifecycleManager> resource) {
+            this.resource = resource;
+        }
+
         @Override
         public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(TopologyServicesResource.Sentinel.class));
+            return List.of(new TestResourceEntry(resource));
         }
 
         @Override
