@@ -7,14 +7,10 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
-import io.quarkus.logging.Log;
-import io.quarkus.runtime.StartupEvent;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
@@ -72,25 +68,12 @@ public class RedisCacheStore implements CacheStore {
             return 0
             """;
 
-    private final Redis redis;
     private final RedisGateway gateway;
     private final CacheKeys keys;
 
-    RedisCacheStore(Redis redis, RedisGateway gateway, CacheKeys keys) {
-        this.redis = redis;
+    RedisCacheStore(RedisGateway gateway, CacheKeys keys) {
         this.gateway = gateway;
         this.keys = keys;
-    }
-
-    /**
-     * Opens the first Redis connection at start (without waiting for it), so the first requests do
-     * not spend their short deadline on connection set-up.
-     */
-    void connectEarly(@Observes StartupEvent event) {
-        redis.send(Request.cmd(Command.PING))
-                .subscribe().with(pong -> Log.debug("Redis connection ready"),
-                        failure -> Log.warnf("Redis not reachable at start (%s); serving from PostgreSQL until it is",
-                                failure.getClass().getSimpleName()));
     }
 
     /**

@@ -12,7 +12,10 @@ import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
@@ -93,6 +96,17 @@ public class RedisConnections {
     private <T> Uni<T> unguarded(Function<RedisConnection, Uni<T>> call) {
         return lease().chain(lease -> call.apply(lease.connection())
                 .onTermination().invoke((reply, failure, cancelled) -> lease.ended(failure)));
+    }
+
+    /**
+     * Makes the connection at start (without waiting for it), so the first requests do not spend
+     * their deadline on connection set-up; the readiness check's PING waits for it.
+     */
+    void connectAtStart(@Observes StartupEvent event) {
+        send(Request.cmd(Command.PING))
+                .subscribe().with(pong -> Log.debug("Redis connection ready"),
+                        failure -> Log.warnf("Redis not reachable at start (%s); serving from PostgreSQL until it is",
+                                CacheLog.describe(failure)));
     }
 
     /** The masters changed: a connection made on the new topology takes over. */

@@ -22,8 +22,12 @@ import io.vertx.mutiny.sqlclient.Pool;
 @ApplicationScoped
 public class DatabaseHealthCheck implements AsyncHealthCheck {
 
-    /** A probe's own deadline: a hung PostgreSQL must not hold the probe past Kubernetes' timeout (1 s default). */
-    static final Duration DEADLINE = Duration.ofMillis(800);
+    /**
+     * A probe's own deadline: a hung PostgreSQL must not hold the probe past Kubernetes' timeout.
+     * With the database down the cache's check runs after it, so both together stay within the 2 s
+     * that deploy/kubernetes gives a probe.
+     */
+    static final Duration DEADLINE = RedisHealthCheck.DEADLINE;
 
     private final Pool pool;
     private final RedisHealthCheck cache;

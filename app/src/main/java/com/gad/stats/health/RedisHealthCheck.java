@@ -1,5 +1,6 @@
 package com.gad.stats.health;
 
+import java.time.Duration;
 import java.util.Locale;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -7,9 +8,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import com.gad.stats.cache.RedisGateway;
 import com.gad.stats.cache.MasterWatch;
 import com.gad.stats.cache.NearCache;
+import com.gad.stats.cache.RedisConnections;
+import com.gad.stats.cache.RedisGateway;
 
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
@@ -19,16 +21,30 @@ import io.vertx.mutiny.redis.client.Request;
 /**
  * Reports Redis in the readiness data but always UP: without Redis the service still answers
  * correctly (from PostgreSQL), so taking it out of the load balancer would only hurt.
+ *
+ * <p>Its PING goes through the connection the requests use ({@link RedisConnections}), so the
+ * first readiness answer comes only once that connection is made (to every Cluster master): the
+ * first burst of requests never waits for one. It runs outside the request breaker and under its
+ * own deadline: the data says whether Redis answers now, not what the breaker judged last, and
+ * probes never count among the breaker's calls (requests alone open and close it).
  */
 @Readiness
 @ApplicationScoped
 public class RedisHealthCheck implements AsyncHealthCheck {
 
+    /**
+     * A probe's own deadline: with the database check's, a hung Redis and a hung PostgreSQL still
+     * answer within Kubernetes' probe timeout (deploy/kubernetes: 2 s).
+     */
+    static final Duration DEADLINE = Duration.ofMillis(800);
+
+    private final RedisConnections connections;
     private final RedisGateway gateway;
     private final NearCache nearCache;
     private final MasterWatch masterWatch;
 
-    RedisHealthCheck(RedisGateway gateway, NearCache nearCache, MasterWatch masterWatch) {
+    RedisHealthCheck(RedisConnections connections, RedisGateway gateway, NearCache nearCache, MasterWatch masterWatch) {
+        this.connections = connections;
         this.gateway = gateway;
         this.nearCache = nearCache;
         this.masterWatch = masterWatch;
@@ -36,7 +52,8 @@ public class RedisHealthCheck implements AsyncHealthCheck {
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        return gateway.send(Request.cmd(Command.PING))
+        return connections.send(Request.cmd(Command.PING))
+                .ifNoItem().after(DEADLINE).fail()
                 .map(pong -> "up")
                 .onFailure().recoverWithItem("down")
                 .map(state -> HealthCheckResponse.named("redis-cache")

@@ -5,6 +5,9 @@ import static org.hamcrest.Matchers.is;
 
 import java.time.Duration;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -68,5 +71,43 @@ public class RedisOutageTest {
         // values are cached and served again
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> Api
                 .getStats(token, user, null).statusCode(200).body("_cache.hit", is(true)));
+    }
+
+    @Test
+    void readinessAsksRedisItselfNotTheRequestBreaker() {
+        long user = TestData.user(1);
+        String token = Tokens.forUser(user, Roles.EFECTIVO);
+        LocalServicesResource.redisProxy().cut();
+        for (int i = 0; i < 25; i++) {
+            Api.getStats(token, user, null).statusCode(200);
+        }
+        assertEquals(1.0, Api.metric("gad_cache_circuit_state"), "requests to a cut Redis opened the breaker");
+        assertEquals("down", readinessOfRedis().getString("redis"));
+
+        // Redis reachable again, and no request since: the breaker is still open (only requests move
+        // it), yet readiness reports Redis as it is, through its own PING
+        LocalServicesResource.redisProxy().restore();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(50))
+                .until(() -> "up".equals(readinessOfRedis().getString("redis")));
+        assertEquals("open", readinessOfRedis().getString("circuit"));
+        assertEquals(1.0, Api.metric("gad_cache_circuit_state"), "readiness probes are not breaker calls");
+    }
+
+    @Test
+    void readinessAnswersWithinItsDeadlineWhenRedisHangs() {
+        LocalServicesResource.redisProxy().delay(5_000);
+        long started = System.nanoTime();
+        given().when().get("/q/health/ready").then()
+                .statusCode(200)
+                .body("status", is("UP"))
+                .body("checks.find { it.name == 'redis-cache' }.data.redis", is("down"));
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        // deploy/kubernetes gives a readiness probe 2 s: a hung Redis must not make it time out
+        assertTrue(tookMillis < 2_000, "readiness took " + tookMillis + " ms with Redis hung");
+    }
+
+    private static io.restassured.path.json.JsonPath readinessOfRedis() {
+        return given().when().get("/q/health/ready").then().statusCode(200).extract().jsonPath()
+                .setRootPath("checks.find { it.name == 'redis-cache' }.data");
     }
 }

@@ -22,7 +22,8 @@ public final class Api {
     /**
      * Undoes a fault test and waits until its after-effects are over, so the next test starts with a
      * working cache that nothing is about to make stale: Redis running, proxies restored, the Redis
-     * circuit breaker closed again (its health check's PINGs are the probes that close it), the
+     * circuit breaker closed again (requests alone close it: each poll reads the admin cache statistics,
+     * a Redis call under the breaker with no effect on cached values), the
      * database change listener back, every change committed so far applied
      * ({@code gad_invalidation_backlog} 0), the failover watch looking at the Redis process that runs
      * now (a restarted Redis is a new master: every cached value is made stale once), and no full
@@ -44,6 +45,7 @@ public final class Api {
     }
 
     private static boolean settledOn(String redisProcess) {
+        given().auth().oauth2(Tokens.forUser(1, com.gad.stats.auth.Roles.SUPERVISOR)).when().get("/api/v1/cache/stats");
         var ready = given().when().get("/q/health/ready").then().extract().jsonPath();
         return "UP".equals(ready.getString("status"))
                 && "up".equals(ready.getString("checks.find { it.name == 'redis-cache' }.data.redis"))
