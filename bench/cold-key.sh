@@ -91,31 +91,38 @@ start_all() {
   done
 }
 
-aggregations() {
+# summed SAMPLE: a counter's sample summed over the three instances
+summed() {
   local sum=0 port
-  for port in "${PORTS[@]}"; do sum=$((sum + $(metric "$port" 'gad_stats_aggregation_seconds_count'))); done
+  for port in "${PORTS[@]}"; do sum=$((sum + $(metric "$port" "$1"))); done
   echo "$sum"
 }
+aggregations() { summed 'gad_stats_aggregation_seconds_count'; }
+# what explains an aggregation past the first: a lock holder slower than the wait, or a Redis error
+explained() { echo "$(summed 'gad_cache_lock_wait_expired_total') $(summed 'gad_cache_requests_total{result="error"}')"; }
 
 # one_run NAME USER_LINE: the waves through the balancer; a table row in $RUN/rows
 one_run() {
   local name=$1 id token before after wave
   read -r id token <<<"$2"
   before=$(aggregations)
+  read -r expired_before errors_before <<<"$(explained)"
   for wave in $(seq 1 "$WAVES"); do
     "$PY" bench/lib/burst.py "$LB" "$id" "$token" 30 "$CONCURRENT" "$(date +%s%N)" "$RUN/$name-$wave.json" >/dev/null
   done
   after=$(aggregations)
-  "$PY" - "$name" "$id" "$((after - before))" "$RUN"/"$name"-*.json >>"$RUN/rows" <<'PY'
+  read -r expired_after errors_after <<<"$(explained)"
+  "$PY" - "$name" "$id" "$((after - before))" "$((expired_after - expired_before))" "$((errors_after - errors_before))" \
+    "$RUN"/"$name"-*.json >>"$RUN/rows" <<'PY'
 import collections, json, sys
-name, uid, aggregations = sys.argv[1:4]
+name, uid, aggregations, expired, errors = sys.argv[1:6]
 statuses, answers, latencies = collections.Counter(), collections.Counter(), []
-for f in sys.argv[4:]:
+for f in sys.argv[6:]:
     r = json.load(open(f))
     statuses.update(r.get("statuses", {}))
     answers.update(r.get("sources", {}))
     latencies += [r.get("latency_ms_max") or 0]
-print(f"| {name} | {uid} | {sum(statuses.values())} | {dict(statuses)} | {dict(answers)} | {max(latencies):.1f} | **{aggregations}** |")
+print(f"| {name} | {uid} | {sum(statuses.values())} | {dict(statuses)} | {dict(answers)} | {max(latencies):.1f} | **{aggregations}** | {expired} | {errors} |")
 PY
   log "$(tail -1 "$RUN/rows")"
 }
@@ -142,8 +149,11 @@ stop_instances
   echo "\`days=30\`, the heaviest users). Aggregations: \`gad_stats_aggregation_seconds_count\` of all three, before and after."
   echo "Target: 1 aggregation per run; with Redis stopped, at most 3 (one per instance)."
   echo
-  echo "| run | user | requests | statuses | answers | slowest ms | aggregations |"
-  echo "|---|---:|---:|---|---|---:|---:|"
+  echo "Lock waits expired: misses that waited \`CacheAside.LOCK_WAIT\` for another instance's load and then"
+  echo "loaded themselves (\`gad_cache_lock_wait_expired_total\`); cache errors: \`gad_cache_requests_total{result=\"error\"}\`."
+  echo
+  echo "| run | user | requests | statuses | answers | slowest ms | aggregations | lock waits expired | cache errors |"
+  echo "|---|---:|---:|---|---|---:|---:|---:|---:|"
   cat "$RUN/rows"
 } >"$RESULTS"
 cat "$RESULTS"

@@ -16,7 +16,8 @@ import io.smallrye.mutiny.Uni;
  * <pre>
  *   near cache ──▶ current entry ─────────────────────────▶ answer from memory (no Redis round trip)
  *   read ──▶ Hit ─────────────────────────────────────────▶ answer from Redis, kept in the near cache
- *        ├─▶ Miss | Stale | Corrupt ──▶ (coalesce) ──▶ tryLock
+ *        ├─▶ Miss | Stale | Corrupt ──▶ (coalesce) ──▶ tryLock and read again
+ *        │        stored meanwhile by another load ─▶ answer it (releasing the lock if taken)
  *        │        Held ───▶ load ─▶ store under the generation read, releasing the lock
  *        │        Busy ───▶ poll for the holder's value ─▶ found: answer │ wait over: load ─▶ store
  *        │        Unavailable ─▶ load ─▶ store
@@ -241,9 +242,19 @@ public class CacheAside {
 
     /** Across instances: load under the value's Redis lock, or wait for the holder's answer. */
     private Uni<CachedJson> lockedLoad(CacheKey key, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader, CacheInfo info) {
-        return store.tryLock(key, LOCK_TTL)
-                .onFailure().recoverWithItem(failure -> new LockAttempt.Unavailable())
-                .chain(attempt -> {
+        return store.tryLockAndRead(key, LOCK_TTL)
+                .map(locked -> {
+                    // a load stored (and unlocked) since this miss's read: serve it, do not repeat it
+                    Lookup now = interpreted(locked.stored());
+                    return new Locked(locked.attempt(), now.outcome() == CacheOutcome.HIT ? now : null);
+                })
+                .onFailure().recoverWithItem(failure -> new Locked(new LockAttempt.Unavailable(), null))
+                .chain(locked -> {
+                    LockAttempt attempt = locked.attempt();
+                    if (locked.storedMeanwhile() != null) {
+                        Uni<Void> released = attempt instanceof LockAttempt.Held held ? unlock(key, held) : Uni.createFrom().voidItem();
+                        return released.replaceWith(served(locked.storedMeanwhile(), info.key()));
+                    }
                     if (attempt instanceof LockAttempt.Held held) {
                         return loadAndStore(key, lookup, loader, info, Optional.of(held))
                                 .call(answer -> answer.isAbsent() ? unlock(key, held) : Uni.createFrom().voidItem())
@@ -258,6 +269,10 @@ public class CacheAside {
                     }
                     return loadAndStore(key, lookup, loader, info, Optional.empty());
                 });
+    }
+
+    /** A lock attempt, and the hit another load stored since the miss's read (null: none). */
+    private record Locked(LockAttempt attempt, Lookup storedMeanwhile) {
     }
 
     private Uni<Void> unlock(CacheKey key, LockAttempt.Held lock) {

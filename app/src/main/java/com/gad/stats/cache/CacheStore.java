@@ -31,6 +31,20 @@ public interface CacheStore {
     /** Takes the value's short cross-instance lock: {@link LockAttempt.Held} or {@link LockAttempt#BUSY}. */
     Uni<LockAttempt> tryLock(CacheKey key, Duration ttl);
 
+    /** A lock attempt and what the store held at that moment. */
+    record LockedRead(LockAttempt attempt, Stored stored) {
+    }
+
+    /**
+     * Takes the lock as {@link #tryLock} does and reads generation and value again with it: a miss
+     * that read nothing, while another instance's load was about to store and unlock, then sees that
+     * value instead of taking the freed lock and loading a second time. The Redis store does both in
+     * one round trip.
+     */
+    default Uni<LockedRead> tryLockAndRead(CacheKey key, Duration ttl) {
+        return tryLock(key, ttl).chain(attempt -> read(key, false).map(stored -> new LockedRead(attempt, stored)));
+    }
+
     /** Releases the lock if this holder still owns it (it may have expired and been retaken). */
     Uni<Void> unlock(CacheKey key, LockAttempt.Held lock);
 

@@ -283,6 +283,25 @@ class CacheAsideTest {
     }
 
     @Test
+    void aLoadStoredBetweenAMissesReadAndItsLockIsServedNotRepeated() {
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        store.replyGate = gate;
+        UniAssertSubscriber<CachedJson> miss = cache.get(KEY, loader(JSON))
+                .subscribe().withSubscriber(UniAssertSubscriber.create());
+
+        // the miss has read nothing; before its reply arrives another instance's load stores and unlocks
+        String generation = store.generations.get(KEY.userId());
+        store.values.put(KEY, new CacheCodec().encode(generation, 0, JSON));
+        store.replyGate = null;
+        gate.complete(null);
+
+        CachedJson answer = miss.assertCompleted().getItem();
+        assertEquals(CacheOutcome.HIT, answer.info().outcome());
+        assertEquals(0, loads.get(), "the lock freed by that load was not taken to load again");
+        assertTrue(store.locks.isEmpty(), "the lock taken with the read is released");
+    }
+
+    @Test
     void lockBusyWaitsForTheHoldersValueInsteadOfLoading() {
         VirtualPause time = VirtualPause.manual();
         CacheAside pipeline = pipeline(time);

@@ -27,6 +27,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.mockito.InjectSpy;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.unchecked.Unchecked;
 
 /**
  * The stale-set race, forced: a miss reads the database, then pauses before its write-back; a
@@ -41,6 +42,12 @@ public class StaleSetRaceTest {
     /** The real Redis store, spied on so that one write-back can be held back. */
     @InjectSpy
     RedisCacheStore store;
+    @jakarta.inject.Inject
+    com.gad.stats.stats.repository.StatsRepository repository;
+    @jakarta.inject.Inject
+    com.fasterxml.jackson.databind.ObjectMapper mapper;
+    @jakarta.inject.Inject
+    CacheEpoch epoch;
 
     @Test
     void aMissThatReadBeforeAWriteCannotCacheThePreWriteFigures() throws Exception {
@@ -60,6 +67,40 @@ public class StaleSetRaceTest {
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> metric("gad_invalidation_invalidations_total{result=\"ok\"}") > invalidations);
         });
+    }
+
+    /**
+     * The other race of a cold key: a miss reads nothing; before its reply is used another
+     * instance's load stores the value and frees the lock. The miss must serve that value, not take
+     * the freed lock and aggregate a second time.
+     */
+    @Test
+    void aLoadStoredBetweenAMissesReadAndItsLockIsServedNotRepeated() {
+        long user = TestData.user(1);
+        TestData.task(user, "finalizada", Duration.ofDays(1));
+        String token = Tokens.forUser(user, Roles.EFECTIVO);
+        CacheKey key = CacheKey.stats(user, 30);
+        Mockito.doAnswer(call -> {
+            @SuppressWarnings("unchecked")
+            Uni<CacheStore.Stored> read = (Uni<CacheStore.Stored>) call.callRealMethod();
+            if (!key.equals(call.getArgument(0))) {
+                return read;
+            }
+            // the other instance: its aggregation, then its write-back under the generation read
+            return read.call(seen -> repository.userStats(user, 30)
+                    .map(Unchecked.function(mapper::writeValueAsBytes))
+                    .chain(json -> store.storeIfGeneration(key, seen.generation(),
+                            new CacheCodec().encode(seen.generation(), epoch.current(), json), Duration.ofMinutes(5),
+                            java.util.Optional.empty())));
+        }).when(store).read(Mockito.any(), Mockito.anyBoolean());
+        double aggregations = metric("gad_stats_aggregation_seconds_count");
+
+        getStats(token, user, null).statusCode(200).body("total", is(1)).body("_cache.hit", is(true));
+
+        assertEquals(aggregations + 1, metric("gad_stats_aggregation_seconds_count"),
+                "only the other instance's aggregation ran");
+        assertEquals(null, com.gad.stats.support.RedisProbe.call("GET", "gad:lock:" + CacheKeys.FORMAT_VERSION + ":{u" + user + "}:stats:d30"),
+                "the lock taken with the second read was released");
     }
 
     /** Holds the user's first write-back until {@code write} has committed and invalidated. */
