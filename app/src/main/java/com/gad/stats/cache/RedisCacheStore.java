@@ -91,13 +91,16 @@ public class RedisCacheStore implements CacheStore {
                 ? gateway.sendBatch(List.of(mget, Request.cmd(Command.PTTL).arg(valueKey)))
                         .map(replies -> new Replies(replies.get(0), remainingTtl(replies.get(1))))
                 : send(mget).map(reply -> new Replies(reply, Optional.empty()));
-        return read.chain(replies -> {
-            Optional<byte[]> bytes = Optional.ofNullable(replies.mget().get(1)).map(Response::toBytes);
-            Response generation = replies.mget().get(0);
-            return generation != null
-                    ? Uni.createFrom().item(new Stored(ascii(generation), bytes, replies.remainingTtl()))
-                    : createdGeneration(generationKey).map(created -> new Stored(created, bytes, replies.remainingTtl()));
-        });
+        return read.chain(replies -> stored(replies.mget(), generationKey, replies.remainingTtl()));
+    }
+
+    /** What an MGET of generation and value found; a user without a generation gets one first. */
+    private Uni<Stored> stored(Response mget, String generationKey, Optional<Duration> remainingTtl) {
+        Optional<byte[]> bytes = Optional.ofNullable(mget.get(1)).map(Response::toBytes);
+        Response generation = mget.get(0);
+        return generation != null
+                ? Uni.createFrom().item(new Stored(ascii(generation), bytes, remainingTtl))
+                : createdGeneration(generationKey).map(created -> new Stored(created, bytes, remainingTtl));
     }
 
     /** The MGET of generation and value, and the value's remaining TTL when it was asked for. */
@@ -135,11 +138,8 @@ public class RedisCacheStore implements CacheStore {
                 Request.cmd(Command.MGET).arg(generationKey).arg(keys.valueKey(key))))
                 .chain(replies -> {
                     LockAttempt attempt = replies.get(0) == null ? LockAttempt.BUSY : new LockAttempt.Held(token);
-                    Optional<byte[]> bytes = Optional.ofNullable(replies.get(1).get(1)).map(Response::toBytes);
-                    Response generation = replies.get(1).get(0);
-                    Uni<String> current = generation != null ? Uni.createFrom().item(ascii(generation))
-                            : createdGeneration(generationKey);
-                    return current.map(seen -> new LockedRead(attempt, new Stored(seen, bytes, Optional.empty())));
+                    return stored(replies.get(1), generationKey, Optional.empty())
+                            .map(stored -> new LockedRead(attempt, stored));
                 });
     }
 

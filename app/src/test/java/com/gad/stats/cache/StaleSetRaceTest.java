@@ -48,6 +48,8 @@ public class StaleSetRaceTest {
     com.fasterxml.jackson.databind.ObjectMapper mapper;
     @jakarta.inject.Inject
     CacheEpoch epoch;
+    @jakarta.inject.Inject
+    CacheKeys keys;
 
     @Test
     void aMissThatReadBeforeAWriteCannotCacheThePreWriteFigures() throws Exception {
@@ -99,7 +101,7 @@ public class StaleSetRaceTest {
 
         assertEquals(aggregations + 1, metric("gad_stats_aggregation_seconds_count"),
                 "only the other instance's aggregation ran");
-        assertEquals(null, com.gad.stats.support.RedisProbe.call("GET", "gad:lock:" + CacheKeys.FORMAT_VERSION + ":{u" + user + "}:stats:d30"),
+        assertEquals(null, com.gad.stats.support.RedisProbe.call("GET", keys.lockKey(key)),
                 "the lock taken with the second read was released");
     }
 
