@@ -11,7 +11,8 @@
 # data set of bench/topology.sh (database $REFRESH_DB, 2,000 users, 200,000 tasks, bench/seed.sql).
 # Parameters: REFRESH_SECONDS (60), REFRESH_WARMUP (10), REFRESH_CONNECTIONS (32),
 # REFRESH_USERS (1000), REFRESH_TTL (20s), REFRESH_BASELINE (1: also run with refresh ahead off),
-# REFRESH_RESULTS (bench/results/refresh-ahead.md).
+# REFRESH_RESULTS (bench/results/refresh-ahead.md), REFRESH_JSON (also each instance's figures as
+# JSON, in REFRESH_JSON.on and REFRESH_JSON.off: bench/run.sh reads them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -103,7 +104,7 @@ scenario() {
   local d=() i
   for i in "${!after[@]}"; do d+=($(( after[i] - before[i] ))); done
   "$PY" - "$RUN/hits-$name.json" "$name" "$enabled" "$cached" "$HOT_USERS" "$DURATION" "${TTL%s}" "${d[@]}" >"$RUN/$name.row" <<'PY'
-import json, sys
+import json, os, sys
 r = json.load(open(sys.argv[1]))
 name, enabled, cached, users, seconds, ttl = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
 miss, stale, error, hit, refreshed, busy, fresh, invalidated, failed, deferred = map(int, sys.argv[8:18])
@@ -113,6 +114,10 @@ per_user_gap_ms = 1000.0 * users / r["rps"] if r["rps"] else float("inf")
 quietest = min(r.get("ok_per_second") or [0])
 aggregations = miss + stale + error + refreshed
 per_key_per_ttl = aggregations / (users * seconds / ttl)
+if os.environ.get("REFRESH_JSON"):
+    with open(os.environ["REFRESH_JSON"] + "." + name, "w") as f:
+        json.dump({"answered_as_miss": miss + stale + error, "per_key_per_ttl": round(per_key_per_ttl, 3),
+                   "cached": cached, "users": users, "rps": r["rps"], "non_200": non_200}, f)
 print(f"| {name} | {enabled} | {cached}/{users} | {r['rps']:.0f} | {quietest} | {per_user_gap_ms:.0f} | {miss + stale + error} "
       f"| {refreshed} | {busy}/{fresh}/{invalidated}/{failed}/{deferred} | {per_key_per_ttl:.2f} | {r['latency_us']['p99'] / 1000:.2f} | {non_200} |")
 PY
@@ -123,7 +128,7 @@ scenario on true
 [ "$BASELINE" = 1 ] && scenario off false
 
 {
-  echo "# Refresh ahead: measured $(date -u '+%F %H:%M') UTC, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "# Refresh ahead: measured $(date -u '+%F %H:%M') UTC, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- app pom.xml 2>/dev/null || echo '+dirty')"
   echo
   echo "Machine: $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $USERS users, $TASKS tasks."
   echo "\`CACHE_TTL=$TTL\`; wrk -t1 -c$CONNECTIONS cycling over $HOT_USERS users (\`days=$WINDOW\`): ${WARMUP} s of warm-up, then ${DURATION} s measured."

@@ -451,6 +451,20 @@ log "burst: $(tail -1 "$RUN/burst.txt"); $(grep '^gad_stats_aggregation_seconds_
 stop_service
 clear_prefix
 
+# ---- refresh ahead (issue #24) ----------------------------------------------------------------------
+# bench/refresh-ahead.sh with refresh ahead on only: CACHE_TTL=20s, hits at 32 connections over
+# 1,000 users for 60 s, on a Redis and a data set of its own. The report reads its figures.
+if [ "${BENCH_REFRESH_AHEAD:-1}" = 1 ]; then
+  log "refresh ahead: bench/refresh-ahead.sh (its own Redis and data set)"
+  if [ "$SMOKE" = 1 ]; then
+    export REFRESH_SECONDS=${REFRESH_SECONDS:-4} REFRESH_WARMUP=${REFRESH_WARMUP:-2} REFRESH_TTL=${REFRESH_TTL:-2s} \
+      REFRESH_USERS=${REFRESH_USERS:-100} REFRESH_CONNECTIONS=${REFRESH_CONNECTIONS:-4}
+  fi
+  REFRESH_BASELINE=0 REFRESH_RESULTS="$RUN/refresh-ahead.md" REFRESH_JSON="$RUN/refresh-ahead.json" \
+    bash bench/refresh-ahead.sh > "$RUN/refresh-ahead.log" 2>&1 \
+    || log "refresh ahead failed: $(tail -3 "$RUN/refresh-ahead.log")"
+fi
+
 # ---- report -------------------------------------------------------------------------------------
 {
   echo "nproc=$(nproc)"

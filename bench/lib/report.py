@@ -466,6 +466,39 @@ if any(ov.values()):
                + previous)
     w("")
 
+# ---- the request path (issue #24): every ceiling from this same run ----
+refresh = load_json("refresh-ahead.json.on")
+rss_after = (load_json("service-after.json") or {}).get("rss_after_mb")
+w("| target (issue #24) | measured | | |")
+w("|---|---|---|---|")
+s = (results.get(f"hit-c{CONNS}") or (None, None))[0]
+ceiling = nginx.get(CONNS) if any(ov.values()) else None
+if s and ceiling:
+    ratio = s["rps"] / ceiling["rps"]
+    target(f"hits c={CONNS}: ≥ 0.7 × nginx (static body, same connections)", f"{ratio:.2f} ×", ratio >= 0.7,
+           f"{rps(s['rps'])} vs {rps(ceiling['rps'])} req/s")
+s = (results.get("hit-c1") or (None, None))[0]
+if s:
+    target("hits c=1: p50 ≤ 0.1 ms", f"{s['p50']:.3f} ms", s["p50"] <= 0.1, "")
+s, ceiling = results.get(f"miss-c{CONNS}", (None, None))
+if s:
+    ratio = s["rps"] / ceiling["rps"] if ceiling else None
+    target(f"misses c={CONNS}: ≥ 0.6 × pgbench (same aggregation)", f"{ratio:.2f} ×" if ratio else "–",
+           None if ratio is None else ratio >= 0.6, f"{rps(s['rps'])} vs {rps(ceiling['rps']) if ceiling else '–'} req/s")
+    target(f"misses c={CONNS}: p99 ≤ 10 ms", f"{ms(s['p99'])} ms", s["p99"] <= 10, "")
+if refresh:
+    target("refresh ahead: 0 answered as a miss after warm-up", str(refresh["answered_as_miss"]),
+           refresh["answered_as_miss"] == 0,
+           f"bench/refresh-ahead.sh: {refresh['users']} users, {refresh['rps']:,.0f} req/s, "
+           f"{refresh['cached']} cached after warm-up, non-200 {refresh['non_200']}")
+    target("refresh ahead: aggregations per key per TTL ≤ 1.1", f"{refresh['per_key_per_ttl']:.2f}",
+           refresh["per_key_per_ttl"] <= 1.1, "")
+else:
+    target("refresh ahead", "–", None, "not run (`BENCH_REFRESH_AHEAD=0`) or failed: refresh-ahead.log")
+if rss_after is not None:
+    target("RSS right after load ≤ 180 MB", f"{rss_after} MB", rss_after <= 180, "the benchmark's JVM options")
+w("")
+
 loads = {os.path.basename(p)[5:-4]: read(os.path.basename(p)) for p in sorted(glob.glob(path("load-*.txt")))}
 quiet = kv_line = dict(p.split("=", 1) for p in (read("quiet.txt") or "").split(" ") if "=" in p)
 w(f"Before starting the service the harness waited {quiet.get('waited', '?')} for a quiet machine "

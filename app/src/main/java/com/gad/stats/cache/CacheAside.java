@@ -242,7 +242,7 @@ public class CacheAside {
 
     /** Across instances: load under the value's Redis lock, or wait for the holder's answer. */
     private Uni<CachedJson> lockedLoad(CacheKey key, Lookup.Storable lookup, Supplier<Uni<byte[]>> loader, CacheInfo info) {
-        return store.tryLockAndRead(key, LOCK_TTL)
+        return store.tryLockAndRead(key, LOCK_TTL, false)
                 .map(locked -> {
                     // a load stored (and unlocked) since this miss's read: serve it, do not repeat it
                     Lookup now = interpreted(locked.stored());

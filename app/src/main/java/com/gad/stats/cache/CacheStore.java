@@ -39,10 +39,10 @@ public interface CacheStore {
      * Takes the lock as {@link #tryLock} does and reads generation and value again with it: a miss
      * that read nothing, while another instance's load was about to store and unlock, then sees that
      * value instead of taking the freed lock and loading a second time. The Redis store does both in
-     * one round trip.
+     * one round trip. {@code withRemainingTtl} as for {@link #read}.
      */
-    default Uni<LockedRead> tryLockAndRead(CacheKey key, Duration ttl) {
-        return tryLock(key, ttl).chain(attempt -> read(key, false).map(stored -> new LockedRead(attempt, stored)));
+    default Uni<LockedRead> tryLockAndRead(CacheKey key, Duration ttl, boolean withRemainingTtl) {
+        return tryLock(key, ttl).chain(attempt -> read(key, withRemainingTtl).map(stored -> new LockedRead(attempt, stored)));
     }
 
     /** Releases the lock if this holder still owns it (it may have expired and been retaken). */

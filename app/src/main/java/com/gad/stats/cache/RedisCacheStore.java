@@ -2,6 +2,7 @@ package com.gad.stats.cache;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -128,17 +129,23 @@ public class RedisCacheStore implements CacheStore {
                 .map(reply -> reply == null ? LockAttempt.BUSY : new LockAttempt.Held(token));
     }
 
-    /** SET NX and the MGET of {@link #read} pipelined: one round trip, one slot. */
+    /** SET NX and the MGET (and PTTL) of {@link #read} pipelined: one round trip, one slot. */
     @Override
-    public Uni<LockedRead> tryLockAndRead(CacheKey key, Duration ttl) {
+    public Uni<LockedRead> tryLockAndRead(CacheKey key, Duration ttl, boolean withRemainingTtl) {
         String token = freshToken();
         String generationKey = keys.generationKey(key.userId());
-        return gateway.sendBatch(List.of(
-                Request.cmd(Command.SET).arg(keys.lockKey(key)).arg(token).arg("NX").arg("PX").arg(ttl.toMillis()),
-                Request.cmd(Command.MGET).arg(generationKey).arg(keys.valueKey(key))))
+        String valueKey = keys.valueKey(key);
+        List<Request> commands = new ArrayList<>(3);
+        commands.add(Request.cmd(Command.SET).arg(keys.lockKey(key)).arg(token).arg("NX").arg("PX").arg(ttl.toMillis()));
+        commands.add(Request.cmd(Command.MGET).arg(generationKey).arg(valueKey));
+        if (withRemainingTtl) {
+            commands.add(Request.cmd(Command.PTTL).arg(valueKey));
+        }
+        return gateway.sendBatch(commands)
                 .chain(replies -> {
                     LockAttempt attempt = replies.get(0) == null ? LockAttempt.BUSY : new LockAttempt.Held(token);
-                    return stored(replies.get(1), generationKey, Optional.empty())
+                    Optional<Duration> remainingTtl = withRemainingTtl ? remainingTtl(replies.get(2)) : Optional.empty();
+                    return stored(replies.get(1), generationKey, remainingTtl)
                             .map(stored -> new LockedRead(attempt, stored));
                 });
     }

@@ -31,7 +31,9 @@ import io.smallrye.mutiny.Uni;
  * XFetch alone starts a refresh only within a few aggregation times of the expiry (milliseconds),
  * which a value read once a second almost never hits, so such a value would expire between two
  * reads. With the deadline moved forward, any hit in the last read interval refreshes, and XFetch's
- * random lead still starts slow aggregations earlier by their own duration.
+ * random lead still starts slow aggregations earlier by their own duration. The deadline moves
+ * forward by a further part of {@link #SPREAD}, fixed per key, so that values cached together do
+ * not all come due together.
  *
  * <p>How: under the value's Redis lock, as a miss's load (one refresh per value across instances; a
  * held lock means someone is already computing it). Under the lock the value's generation and TTL
@@ -79,6 +81,16 @@ public class RefreshAhead {
      * is left to expire: its next reader pays one miss.
      */
     static final Duration READ_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * Values cached together (a warm-up, the first readers after a clear or a deploy) also expire
+     * together: with one common deadline all of them would be due in the same read interval, more
+     * than {@link #MAX_IN_FLIGHT} refreshes can finish under load (1,000 at once missed 209 requests
+     * in bench/refresh-ahead.sh). Each value's deadline is moved forward by up to this much more,
+     * by an amount fixed by its key (the same every TTL, so the values stay apart): the refreshes of
+     * such a group are spread over this long. It costs another half a second of a hot value's TTL on
+     * average (0.2 % of 300 s).
+     */
+    static final Duration SPREAD = Duration.ofSeconds(1);
     /** XFetch's beta: 1, the paper's choice; above 1 favours earlier refreshes. */
     static final double BETA = 1.0;
     /** Weight of a new sample in the moving average of aggregation times: 1/8. */
@@ -139,11 +151,20 @@ public class RefreshAhead {
     }
 
     /**
-     * XFetch against the expiry less the read interval: due when
-     * {@code remaining <= readInterval - delta * BETA * ln(rand)}, rand in (0, 1].
+     * How long before its expiry a value becomes due: the read interval plus a part of
+     * {@link #SPREAD} fixed by the value's key.
      */
-    static boolean due(long remainingNanos, long readIntervalNanos, long deltaNanos, double rand) {
-        return remainingNanos <= readIntervalNanos - deltaNanos * BETA * Math.log(rand);
+    static long lead(String valueKey) {
+        int mixed = valueKey.hashCode() * 0x9E3779B9; // Fibonacci hashing: near keys land far apart
+        return READ_INTERVAL.toNanos() + (SPREAD.toNanos() >> 16) * (mixed >>> 16);
+    }
+
+    /**
+     * XFetch against the expiry less the lead: due when
+     * {@code remaining <= lead - delta * BETA * ln(rand)}, rand in (0, 1].
+     */
+    static boolean due(long remainingNanos, long leadNanos, long deltaNanos, double rand) {
+        return remainingNanos <= leadNanos - deltaNanos * BETA * Math.log(rand);
     }
 
     /** Runs {@code loader}, its duration feeding the moving average of its kind (delta). */
@@ -166,7 +187,7 @@ public class RefreshAhead {
     }
 
     private void considered(CacheKey key, String valueKey, long remainingNanos, Supplier<Uni<byte[]>> loader) {
-        if (!due(remainingNanos, READ_INTERVAL.toNanos(), delta(key.kind()), random.getAsDouble())
+        if (!due(remainingNanos, lead(valueKey), delta(key.kind()), random.getAsDouble())
                 || !inFlight.add(valueKey)) {
             return;
         }
@@ -190,25 +211,27 @@ public class RefreshAhead {
                 });
     }
 
+    /** The lock, and the generation and TTL read with it, in one round trip; then the aggregation and the store. */
     private Uni<Result> refresh(CacheKey key, long remainingAtHit, Supplier<Uni<byte[]>> loader) {
-        return store.tryLock(key, CacheAside.LOCK_TTL).chain(attempt -> attempt instanceof LockAttempt.Held held
-                ? underLock(key, held, remainingAtHit, loader).onFailure().call(() -> unlock(key, held))
+        // both the epoch and the generation before the aggregation reads the database: a write after
+        // them keeps its result out
+        long epochBefore = epoch.current();
+        return store.tryLockAndRead(key, CacheAside.LOCK_TTL, true).chain(locked -> locked.attempt() instanceof LockAttempt.Held held
+                ? underLock(key, held, locked.stored(), epochBefore, remainingAtHit, loader)
+                        .onFailure().call(() -> unlock(key, held))
                 : Uni.createFrom().item(Result.BUSY));
     }
 
-    private Uni<Result> underLock(CacheKey key, LockAttempt.Held lock, long remainingAtHit, Supplier<Uni<byte[]>> loader) {
-        // both before the aggregation reads the database: a write after them keeps its result out
-        long epochBefore = epoch.current();
-        return store.read(key, true).chain(stored -> {
-            if (renewed(stored.remainingTtl(), remainingAtHit)) {
-                return unlock(key, lock).replaceWith(Result.FRESH);
-            }
-            return timed(key, loader).chain(json -> json == null
-                    ? unlock(key, lock).replaceWith(Result.INVALIDATED)
-                    : store.storeIfGeneration(key, stored.generation(), codec.encode(stored.generation(), epochBefore, json),
-                            ttl, Optional.of(lock))
-                            .map(kept -> kept ? Result.REFRESHED : Result.INVALIDATED));
-        });
+    private Uni<Result> underLock(CacheKey key, LockAttempt.Held lock, CacheStore.Stored stored, long epochBefore,
+            long remainingAtHit, Supplier<Uni<byte[]>> loader) {
+        if (renewed(stored.remainingTtl(), remainingAtHit)) {
+            return unlock(key, lock).replaceWith(Result.FRESH);
+        }
+        return timed(key, loader).chain(json -> json == null
+                ? unlock(key, lock).replaceWith(Result.INVALIDATED)
+                : store.storeIfGeneration(key, stored.generation(), codec.encode(stored.generation(), epochBefore, json),
+                        ttl, Optional.of(lock))
+                        .map(kept -> kept ? Result.REFRESHED : Result.INVALIDATED));
     }
 
     /**

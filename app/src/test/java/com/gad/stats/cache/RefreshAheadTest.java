@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -188,11 +189,11 @@ class RefreshAheadTest {
             sleep(Duration.ofMillis(50));
             return OLD;
         }))).info().outcome());
-        store.remainingTtls.put(KEY, Duration.ofSeconds(2)); // past the 1 s read interval
-        rand = 0.999; // lead: 1 s + delta * 0.001
+        store.remainingTtls.put(KEY, Duration.ofSeconds(3)); // past the longest lead (1 s read interval + 1 s spread)
+        rand = 0.999; // lead: at most 2 s + delta * 0.001
         assertTrue(answer(cache.get(KEY, loader(NEW))).info().hit());
         assertEquals(1, loads.get(), "not due");
-        rand = Math.exp(-30); // lead: 1 s + delta * 30 >= 2.5 s
+        rand = Math.exp(-60); // lead: at least 1 s + delta * 60 >= 4 s
         assertTrue(answer(cache.get(KEY, loader(NEW))).info().hit());
         assertEquals(2, loads.get(), "due");
         assertEquals(1.0, refreshes(RefreshAhead.Result.REFRESHED));
@@ -207,6 +208,22 @@ class RefreshAheadTest {
         assertTrue(RefreshAhead.due(5 * second, second, 2 * second, Math.exp(-3)), "1 s + 2 s * 3 >= 5 s");
         assertFalse(RefreshAhead.due(5 * second, second, 2 * second, Math.exp(-1.9)), "1 s + 2 s * 1.9 < 5 s");
         assertTrue(RefreshAhead.due(second / 100, 0, second / 100, Math.exp(-1)), "plain XFetch with no read interval");
+    }
+
+    @Test
+    void valuesCachedTogetherComeDueOverTheSpreadNotAllAtOnce() {
+        long readInterval = RefreshAhead.READ_INTERVAL.toNanos();
+        long spread = RefreshAhead.SPREAD.toNanos();
+        int[] tenths = new int[10];
+        for (long user = 1; user <= 1_000; user++) {
+            long lead = RefreshAhead.lead(keys.valueKey(CacheKey.stats(user, 30)));
+            assertTrue(lead >= readInterval && lead < readInterval + spread, "lead " + lead);
+            assertEquals(lead, RefreshAhead.lead(keys.valueKey(CacheKey.stats(user, 30))), "fixed per key");
+            tenths[(int) ((lead - readInterval) * 10 / spread)]++;
+        }
+        for (int count : tenths) {
+            assertTrue(count >= 50 && count <= 150, "1,000 users' leads by tenth of the spread: " + Arrays.toString(tenths));
+        }
     }
 
     @Test
