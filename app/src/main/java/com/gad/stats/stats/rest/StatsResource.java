@@ -13,7 +13,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -64,7 +63,9 @@ public class StatsResource {
     @APIResponse(responseCode = "400", description = "Invalid userId, days or use_cache")
     @APIResponse(responseCode = "403", description = "An efectivo asking for someone else")
     @APIResponse(responseCode = "404", description = "Unknown user")
-    public Uni<Response> userStats(
+    // byte[], not Response: with a concrete entity type RESTEasy Reactive picks the body writer once,
+    // at build time; for a Response it looked the writer up on every request (~6 % of a hit's CPU)
+    public Uni<byte[]> userStats(
             @PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId,
             @QueryParam("days") @DefaultValue("30")
             @Min(value = 1, message = DAYS_RULE) @Max(value = MAX_DAYS, message = DAYS_RULE) int days,
@@ -78,7 +79,7 @@ public class StatsResource {
                     if (result.isAbsent()) {
                         throw ApiException.notFound("No user with id " + userId);
                     }
-                    return Response.ok(result.body(), MediaType.APPLICATION_JSON_TYPE).build();
+                    return result.body();
                 });
     }
 
