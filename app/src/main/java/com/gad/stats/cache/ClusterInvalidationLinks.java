@@ -1,21 +1,17 @@
 package com.gad.stats.cache;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.gad.stats.cache.admin.RedisMasters;
 
@@ -42,7 +38,7 @@ import io.vertx.mutiny.redis.client.Response;
  * node) catch what changed.
  *
  * <p>Node clients use the scheme and credentials of the first configured host and
- * {@code quarkus.redis.password}, as the admin commands' do ({@code cache/admin/RedisMasters}).
+ * {@code quarkus.redis.password}, as every node client does ({@link RedisTopology#nodeClient}).
  */
 @ApplicationScoped
 public class ClusterInvalidationLinks {
@@ -71,9 +67,7 @@ public class ClusterInvalidationLinks {
     private final NearCache nearCache;
     private final CacheKeys keys;
     private final Vertx vertx;
-    private final boolean cluster;
-    private final URI firstHost;
-    private final Optional<String> password;
+    private final RedisTopology topology;
     private final String echoKey;
     private final AtomicBoolean reading = new AtomicBoolean();
     private Links current; // guarded by this
@@ -81,22 +75,18 @@ public class ClusterInvalidationLinks {
     private long checkTimer = -1;
 
     ClusterInvalidationLinks(RedisConnections commands, NearCache nearCache, CacheKeys keys, Vertx vertx,
-            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
-            @ConfigProperty(name = "quarkus.redis.hosts") Optional<List<String>> hosts,
-            @ConfigProperty(name = "quarkus.redis.password") Optional<String> password) {
+            RedisTopology topology) {
         this.commands = commands;
         this.nearCache = nearCache;
         this.keys = keys;
         this.vertx = vertx;
-        this.cluster = "cluster".equals(clientType.toLowerCase(Locale.ROOT));
-        this.firstHost = URI.create(hosts.filter(list -> !list.isEmpty()).map(list -> list.get(0)).orElse("redis://localhost:6379"));
-        this.password = password;
+        this.topology = topology;
         this.echoKey = InvalidationLink.echoKeyOf(keys);
     }
 
     /** The configured client is a Redis Cluster client: the links are made here, one per master. */
     public boolean onCluster() {
-        return cluster;
+        return topology.cluster();
     }
 
     /** Reads the slot map and links every master; then re-reads it at every link check. */
@@ -131,7 +121,7 @@ public class ClusterInvalidationLinks {
         }
         commands.send(Request.cmd(Command.CLUSTER).arg("SLOTS"))
                 .ifNoItem().after(InvalidationLink.LINK_CHECK).fail()
-                .map(reply -> slotMap(reply, firstHost.getHost()))
+                .map(reply -> slotMap(reply, topology.firstHostName()))
                 .onTermination().invoke(() -> reading.set(false))
                 .subscribe().with(this::linkOn,
                         // the links' own checks judge a Redis that does not answer; the map is read again next time
@@ -191,7 +181,7 @@ public class ClusterInvalidationLinks {
 
     private Redis nodeClient(String address) {
         // the subscriber and the tracking connection, and their successors while the old close
-        return RedisMasters.nodeClient(vertx, firstHost, password, address, 4, 8);
+        return topology.nodeClient(vertx, address, 4, 8);
     }
 
     /** This instance's echo key for {@code master}: its hash tag falls in one of the master's slots. */

@@ -1,13 +1,10 @@
 package com.gad.stats.cache;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.gad.stats.cache.admin.RedisMasters;
 
@@ -82,9 +78,7 @@ public class MasterWatch {
     private final NearCache nearCache;
     private final Event<MasterChange> changes;
     private final Counter changesSeen;
-    private final boolean cluster;
-    private final URI firstHost;
-    private final Optional<String> password;
+    private final RedisTopology topology;
     private final Map<String, Redis> nodeClients = new ConcurrentHashMap<>();
     private final AtomicBoolean looking = new AtomicBoolean();
     /** Each master's address (on Cluster) and run_id at the last look; null before the first. */
@@ -92,16 +86,12 @@ public class MasterWatch {
     private long timer = -1;
 
     MasterWatch(RedisConnections commands, Vertx vertx, NearCache nearCache, Event<MasterChange> changes, MeterRegistry registry,
-            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
-            @ConfigProperty(name = "quarkus.redis.hosts") Optional<List<String>> hosts,
-            @ConfigProperty(name = "quarkus.redis.password") Optional<String> password) {
+            RedisTopology topology) {
         this.commands = commands;
         this.vertx = vertx;
         this.nearCache = nearCache;
         this.changes = changes;
-        this.cluster = "cluster".equals(clientType.toLowerCase(Locale.ROOT));
-        this.firstHost = URI.create(hosts.filter(list -> !list.isEmpty()).map(list -> list.get(0)).orElse("redis://localhost:6379"));
-        this.password = password;
+        this.topology = topology;
         this.changesSeen = Counter.builder("gad.cache.master.changes")
                 .description("Redis master changes seen (failover, restart, master added or removed): each made every cached value stale")
                 .register(registry);
@@ -138,11 +128,11 @@ public class MasterWatch {
 
     /** Each master's run_id, by address on Cluster (one entry otherwise). */
     private Uni<Map<String, String>> identities() {
-        if (!cluster) {
+        if (!topology.cluster()) {
             return runId(commands::send).map(runId -> Map.of("master", runId));
         }
         return commands.send(Request.cmd(Command.CLUSTER).arg("NODES"))
-                .map(reply -> RedisMasters.clusterMasters(reply.toString(), firstHost.getHost()))
+                .map(reply -> RedisMasters.clusterMasters(reply.toString(), topology.firstHostName()))
                 .chain(addresses -> {
                     nodeClients.keySet().stream().filter(address -> !addresses.contains(address)).toList()
                             .forEach(gone -> nodeClients.remove(gone).close());
@@ -171,7 +161,7 @@ public class MasterWatch {
     }
 
     private Redis nodeClient(String address) {
-        return RedisMasters.nodeClient(vertx, firstHost, password, address, 1, 4);
+        return topology.nodeClient(vertx, address, 1, 4);
     }
 
     private void compare(Map<String, String> seen) {
@@ -208,7 +198,7 @@ public class MasterWatch {
         if (masters == null) {
             return "unknown";
         }
-        if (!cluster) {
+        if (!topology.cluster()) {
             return masters.getOrDefault("master", UNKNOWN);
         }
         return new TreeMap<>(masters).entrySet().stream()

@@ -2,7 +2,6 @@ package com.gad.stats.cache;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
@@ -10,7 +9,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
@@ -36,10 +34,9 @@ public class RedisConnections {
     /** The connection every command goes through; null on Sentinel (one per command). */
     private final HeldConnection held;
 
-    RedisConnections(Redis redis,
-            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
+    RedisConnections(Redis redis, RedisTopology topology) {
         this.redis = redis;
-        this.held = "sentinel".equals(clientType.toLowerCase(Locale.ROOT))
+        this.held = topology.sentinel()
                 ? null
                 : new HeldConnection(redis, RedisGateway.BUSY_DEADLINE);
     }

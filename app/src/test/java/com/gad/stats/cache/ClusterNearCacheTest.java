@@ -35,6 +35,7 @@ import com.gad.stats.support.TopologyServicesResource;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.redis.client.RedisClientType;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.Uni;
@@ -86,8 +87,8 @@ public class ClusterNearCacheTest {
     void startInstanceB() {
         registryOfB = new SimpleMeterRegistry();
         nearCacheOfB = new NearCache(config.cache().l1(), Optional.empty(), epoch, registryOfB, Ticker.systemTicker());
-        linksOfB = new ClusterInvalidationLinks(commands, nearCacheOfB, keys, vertx, "cluster",
-                Optional.of(Arrays.asList(TopologyServicesResource.topology().hosts().split(","))), Optional.empty());
+        linksOfB = new ClusterInvalidationLinks(commands, nearCacheOfB, keys, vertx, new RedisTopology(RedisClientType.CLUSTER,
+                TopologyServicesResource.topology().hosts().split(",")[0], Optional.empty()));
         linksOfB.start();
         await().atMost(Duration.ofSeconds(10)).until(linksOfB::up);
         await().atMost(Duration.ofSeconds(10)).until(() -> linkStateOfA() == NearCache.LinkState.UP.code);

@@ -1,34 +1,28 @@
 package com.gad.stats.cache.admin;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
 import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.gad.stats.cache.RedisGateway;
+import com.gad.stats.cache.RedisTopology;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
-import io.vertx.redis.client.RedisClientType;
-import io.vertx.redis.client.RedisOptions;
 
 /**
  * The masters that hold the cache's keys, for the admin commands that must visit each of them
  * (SCAN, INFO). On standalone, Sentinel (role master) and replication the configured client
  * already talks to the one master. On Cluster, SCAN and INFO name no key, so the cluster client
  * would send them to one node picked at random: the masters are read from {@code CLUSTER NODES}
- * and each gets a short-lived client of its own, closed when the operation ends. Such a client
- * uses the scheme and credentials of the first configured host and {@code quarkus.redis.password};
- * other client settings (TLS trust, TCP options) are not carried over.
+ * and each gets a short-lived client of its own ({@link RedisTopology#nodeClient}), closed when the
+ * operation ends.
  */
 @ApplicationScoped
 public class RedisMasters {
@@ -46,20 +40,13 @@ public class RedisMasters {
     private final Redis redis;
     private final RedisGateway gateway;
     private final Vertx vertx;
-    private final boolean cluster;
-    private final URI firstHost;
-    private final Optional<String> password;
+    private final RedisTopology topology;
 
-    RedisMasters(Redis redis, RedisGateway gateway, Vertx vertx,
-            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
-            @ConfigProperty(name = "quarkus.redis.hosts") Optional<List<String>> hosts,
-            @ConfigProperty(name = "quarkus.redis.password") Optional<String> password) {
+    RedisMasters(Redis redis, RedisGateway gateway, Vertx vertx, RedisTopology topology) {
         this.redis = redis;
         this.gateway = gateway;
         this.vertx = vertx;
-        this.cluster = "cluster".equals(clientType.toLowerCase(Locale.ROOT));
-        this.firstHost = URI.create(hosts.filter(list -> !list.isEmpty()).map(list -> list.get(0)).orElse("redis://localhost:6379"));
-        this.password = password;
+        this.topology = topology;
     }
 
     /**
@@ -73,35 +60,18 @@ public class RedisMasters {
     }
 
     private Uni<List<Master>> masters() {
-        if (!cluster) {
+        if (!topology.cluster()) {
             return Uni.createFrom().item(List.of(new Master("master", redis, false)));
         }
         return gateway.sendAdmin(Request.cmd(Command.CLUSTER).arg("NODES"))
-                .map(reply -> clusterMasters(reply.toString(), firstHost.getHost()))
+                .map(reply -> clusterMasters(reply.toString(), topology.firstHostName()))
                 .map(addresses -> addresses.stream()
                         .map(address -> new Master(address, nodeClient(address), true))
                         .toList());
     }
 
     private Redis nodeClient(String address) {
-        return nodeClient(vertx, firstHost, password, address, 2, 16);
-    }
-
-    /**
-     * A standalone client of one Cluster node at {@code address} ({@code host:port}), with the scheme,
-     * user and password of the configured first host: what the cluster client cannot address
-     * (one node's SCAN, INFO or tracking connection).
-     */
-    public static Redis nodeClient(Vertx vertx, URI firstHost, Optional<String> password, String address, int poolSize,
-            int poolWaiting) {
-        String userInfo = firstHost.getRawUserInfo() == null ? "" : firstHost.getRawUserInfo() + "@";
-        RedisOptions options = new RedisOptions()
-                .setType(RedisClientType.STANDALONE)
-                .setConnectionString(firstHost.getScheme() + "://" + userInfo + address)
-                .setMaxPoolSize(poolSize)
-                .setMaxPoolWaiting(poolWaiting);
-        password.ifPresent(options::setPassword);
-        return Redis.createClient(vertx, options);
+        return topology.nodeClient(vertx, address, 2, 16);
     }
 
     /**
