@@ -471,12 +471,16 @@ refresh = load_json("refresh-ahead.json.on")
 rss_after = (load_json("service-after.json") or {}).get("rss_after_mb")
 w("| target (issue #24) | measured | | |")
 w("|---|---|---|---|")
-s = (results.get(f"hit-c{CONNS}") or (None, None))[0]
-ceiling = nginx.get(CONNS) if any(ov.values()) else None
+# Judged on the overload scenario's first phase: the same wrk script (statuses counted) as the
+# nginx ceiling, right before it; scenario 1 is shown beside it.
+s = ov.get("overload-1")
+ceiling = nginx.get(CONNS)
 if s and ceiling:
-    ratio = s["rps"] / ceiling["rps"]
+    ratio = s["ok_rps"] / ceiling["rps"]
+    early = (results.get(f"hit-c{CONNS}") or (None, None))[0]
     target(f"hits c={CONNS}: ≥ 0.7 × nginx (static body, same connections)", f"{ratio:.2f} ×", ratio >= 0.7,
-           f"{rps(s['rps'])} vs {rps(ceiling['rps'])} req/s")
+           f"overload phase 1: {rps(s['ok_rps'])} vs {rps(ceiling['rps'])} 2xx/s"
+           + (f"; scenario 1: {rps(early['rps'])} req/s, {early['rps'] / ceiling['rps']:.2f} ×" if early else ""))
 s = (results.get("hit-c1") or (None, None))[0]
 if s:
     target("hits c=1: p50 ≤ 0.1 ms", f"{s['p50']:.3f} ms", s["p50"] <= 0.1, "")
