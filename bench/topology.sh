@@ -349,7 +349,7 @@ done
   echo "# Redis topologies: measured $(date -u +'%F %H:%M UTC')"
   echo
   echo "Machine: $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $USERS users, $TASKS tasks;"
-  echo "wrk -t1 -c$CONNECTIONS, hits over $WORKING_SET users; service: one event loop, $JAVA_OPTS."
+  echo "wrk -t1 -c$CONNECTIONS, hits over $WORKING_SET users; service: the default event loops (one per core), $JAVA_OPTS."
   echo
   if [ "$(wc -l <"$RUN/steady.md")" -gt 2 ]; then
     echo "## Steady state (${SECONDS_PER_RUN} s each, after ${WARMUP} s of warm-up)"
