@@ -57,9 +57,9 @@ public class ProblemMappers {
     }
 
     /**
-     * Bean Validation of parameters and bodies. Each violation reads "{field} {message}", the field
-     * being the parameter's name on the wire (see {@link WireParameterNames}) or the JSON member;
-     * several are sorted, and {@code field} names the first.
+     * Bean Validation of the login bodies (parameters are checked by {@link Params}). Each violation
+     * reads "{field} {message}", the field being the form parameter or the JSON member; several are
+     * sorted, and {@code field} names the first.
      */
     @ServerExceptionMapper
     public Response constraintViolation(ConstraintViolationException e) {

@@ -1,9 +1,6 @@
 package com.gad.stats.stats.rest;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.Positive;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -16,8 +13,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -66,9 +65,11 @@ public class StatsResource {
     // byte[], not Response: with a concrete entity type RESTEasy Reactive picks the body writer once,
     // at build time; for a Response it looked the writer up on every request (~6 % of a hit's CPU)
     public Uni<byte[]> userStats(
-            @PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId,
+            @PathParam("userId") @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int64",
+                    minimum = "0", exclusiveMinimum = true)) long userId,
             @QueryParam("days") @DefaultValue("30")
-            @Min(value = 1, message = DAYS_RULE) @Max(value = MAX_DAYS, message = DAYS_RULE) int days,
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int32",
+                    minimum = "1", maximum = "" + MAX_DAYS)) int days,
             @QueryParam("use_cache") @DefaultValue("true") boolean useCache,
             @Context UriInfo uri) {
         Params.refuseEmpty(uri, "days", DAYS_RULE);
@@ -92,7 +93,9 @@ public class StatsResource {
     @APIResponse(responseCode = "400", description = "Invalid userId")
     @APIResponse(responseCode = "403", description = "Neither the user themself nor an admin")
     @APIResponse(responseCode = "503", description = "Redis unreachable; cached values expire within the TTL")
-    public Uni<InvalidationResult> invalidateUser(@PathParam("userId") @Positive(message = Params.POSITIVE_INTEGER) long userId) {
+    public Uni<InvalidationResult> invalidateUser(
+            @PathParam("userId") @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int64",
+                    minimum = "0", exclusiveMinimum = true)) long userId) {
         Caller.of(identity).requireSelfOrAdmin(userId);
         return ApiException.unavailableOnFailure(invalidation.invalidateUser(userId),
                         "The cache could not be reached; cached values expire within their TTL")

@@ -3,9 +3,6 @@ package com.gad.stats.tasks.rest;
 import java.net.URI;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.Positive;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -21,8 +18,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
@@ -31,7 +30,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.gad.stats.auth.Caller;
 import com.gad.stats.auth.Roles;
-import com.gad.stats.common.Params;
 import com.gad.stats.tasks.model.Estado;
 import com.gad.stats.tasks.model.Task;
 import com.gad.stats.tasks.model.TaskChanges;
@@ -54,8 +52,6 @@ public class TaskResource {
 
     static final int MAX_LIMIT = 100;
     static final int MAX_OFFSET = 1_000_000;
-    static final String LIMIT_RULE = "must be an integer between 1 and " + MAX_LIMIT;
-    static final String OFFSET_RULE = "must be an integer between 0 and " + MAX_OFFSET;
 
     private final TaskService tasks;
     private final SecurityIdentity identity;
@@ -84,11 +80,14 @@ public class TaskResource {
             content = @Content(schema = @Schema(implementation = TaskPage.class)))
     public Uni<Response> list(
             @QueryParam("limit") @DefaultValue("" + MAX_LIMIT)
-            @Min(value = 1, message = LIMIT_RULE) @Max(value = MAX_LIMIT, message = LIMIT_RULE) int limit,
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int32",
+                    minimum = "1", maximum = "" + MAX_LIMIT)) int limit,
             @QueryParam("offset") @DefaultValue("0")
-            @Min(value = 0, message = OFFSET_RULE) @Max(value = MAX_OFFSET, message = OFFSET_RULE) int offset,
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int32",
+                    minimum = "0", maximum = "" + MAX_OFFSET)) int offset,
             @QueryParam("estado") Estado estado,
-            @QueryParam("delegado_usuario_id") @Positive(message = Params.POSITIVE_INTEGER) Long delegado) {
+            @QueryParam("delegado_usuario_id") @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int64",
+                    minimum = "0", exclusiveMinimum = true)) Long delegado) {
         return tasks.list(caller(), delegado, estado, limit, offset)
                 .map(page -> Response.ok(page.body(), MediaType.APPLICATION_JSON_TYPE).build());
     }
@@ -98,7 +97,9 @@ public class TaskResource {
     @Operation(operationId = "getTask", summary = "One task (own for an efectivo)")
     @APIResponse(responseCode = "200", description = "The task", content = @Content(schema = @Schema(implementation = Task.class)))
     @APIResponse(responseCode = "404", description = "No such live task")
-    public Uni<Task> get(@PathParam("id") @Positive(message = Params.POSITIVE_INTEGER) long id) {
+    public Uni<Task> get(
+            @PathParam("id") @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int64",
+                    minimum = "0", exclusiveMinimum = true)) long id) {
         return tasks.get(caller(), id);
     }
 
@@ -114,7 +115,9 @@ public class TaskResource {
             content = @Content(schema = @Schema(implementation = Task.class)))
     @APIResponse(responseCode = "404", description = "No such live task")
     @APIResponse(responseCode = "409", description = "Illegal estado transition")
-    public Uni<Task> replace(@PathParam("id") @Positive(message = Params.POSITIVE_INTEGER) long id, JsonNode body) {
+    public Uni<Task> replace(
+            @PathParam("id") @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int64",
+                    minimum = "0", exclusiveMinimum = true)) long id, JsonNode body) {
         return tasks.update(caller(), id, TaskChanges.from(body), true);
     }
 
@@ -127,7 +130,9 @@ public class TaskResource {
             content = @Content(schema = @Schema(implementation = Task.class)))
     @APIResponse(responseCode = "404", description = "No such live task")
     @APIResponse(responseCode = "409", description = "Illegal estado transition")
-    public Uni<Task> patch(@PathParam("id") @Positive(message = Params.POSITIVE_INTEGER) long id, JsonNode body) {
+    public Uni<Task> patch(
+            @PathParam("id") @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int64",
+                    minimum = "0", exclusiveMinimum = true)) long id, JsonNode body) {
         return tasks.update(caller(), id, TaskChanges.from(body), false);
     }
 
@@ -136,7 +141,9 @@ public class TaskResource {
     @Operation(operationId = "deleteTask", summary = "Soft-delete a task (supervisor, admin)")
     @APIResponse(responseCode = "204", description = "Deleted")
     @APIResponse(responseCode = "404", description = "No such live task")
-    public Uni<Response> delete(@PathParam("id") @Positive(message = Params.POSITIVE_INTEGER) long id) {
+    public Uni<Response> delete(
+            @PathParam("id") @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int64",
+                    minimum = "0", exclusiveMinimum = true)) long id) {
         return tasks.delete(caller(), id)
                 .map(ignored -> Response.noContent().build());
     }
