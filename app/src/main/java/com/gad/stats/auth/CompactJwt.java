@@ -88,6 +88,10 @@ final class CompactJwt extends JWTCallerPrincipal {
         }
     }
 
+    VerifiedClaims claims() {
+        return claims;
+    }
+
     @Override
     protected Collection<String> doGetClaimNames() {
         return claims.values().keySet();

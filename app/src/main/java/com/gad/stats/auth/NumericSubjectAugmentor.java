@@ -13,7 +13,9 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Every GAD token identifies a user by {@code sub} = the user id as a decimal string. A token
- * without it, or with anything else there, is rejected (401) even when its signature is valid.
+ * without it, or with anything else there, is rejected (401) even when its signature is valid. An
+ * accepted identity is handed to {@link RememberedIdentities}, which answers for the same token
+ * next time; such an identity carries the user id already and passes through.
  */
 @ApplicationScoped
 public class NumericSubjectAugmentor implements SecurityIdentityAugmentor {
@@ -25,9 +27,16 @@ public class NumericSubjectAugmentor implements SecurityIdentityAugmentor {
     static final String SUBJECT_MISSING = "token has no subject";
     static final String SUBJECT_NOT_A_USER_ID = "token subject is not a user id";
 
+    private final RememberedIdentities remembered;
+
+    NumericSubjectAugmentor(RememberedIdentities remembered) {
+        this.remembered = remembered;
+    }
+
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
-        if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
+        if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)
+                || identity.getAttribute(USER_ID) != null) {
             return Uni.createFrom().item(identity);
         }
         if (jwt.getSubject() == null) {
@@ -37,9 +46,11 @@ public class NumericSubjectAugmentor implements SecurityIdentityAugmentor {
         if (userId <= 0) {
             return Uni.createFrom().failure(new AuthenticationFailedException(SUBJECT_NOT_A_USER_ID));
         }
-        return Uni.createFrom().item(QuarkusSecurityIdentity.builder(identity)
+        SecurityIdentity accepted = QuarkusSecurityIdentity.builder(identity)
                 .addAttribute(USER_ID, userId)
-                .build());
+                .build();
+        remembered.remember(accepted, userId);
+        return Uni.createFrom().item(accepted);
     }
 
     static long parseUserId(String subject) {

@@ -105,7 +105,7 @@ public class VerifiedTokenCache implements JWTParser {
     }
 
     /** The digest as a 32-character string: compact, with the equality and hash a cache key needs. */
-    private static String digest(String token) {
+    static String digest(String token) {
         return new String(SHA_256.get().digest(token.getBytes(StandardCharsets.UTF_8)), StandardCharsets.ISO_8859_1);
     }
 

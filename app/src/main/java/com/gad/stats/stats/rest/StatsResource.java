@@ -10,7 +10,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -31,6 +30,7 @@ import com.gad.stats.stats.service.StatsService;
 
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 
 @Path("/api/v1/stats")
 @Tag(name = "stats")
@@ -71,9 +71,9 @@ public class StatsResource {
             @Parameter(schema = @Schema(type = SchemaType.INTEGER, format = "int32",
                     minimum = "1", maximum = "" + MAX_DAYS)) int days,
             @QueryParam("use_cache") @DefaultValue("true") boolean useCache,
-            @Context UriInfo uri) {
-        Params.refuseEmpty(uri, "days", DAYS_RULE);
-        Params.refuseEmpty(uri, "use_cache", Params.TRUE_OR_FALSE);
+            @Context RoutingContext request) {
+        Params.refuseEmpty(request, "days", DAYS_RULE);
+        Params.refuseEmpty(request, "use_cache", Params.TRUE_OR_FALSE);
         Caller.of(identity).requireSelfOrStaff(userId);
         return stats.userStats(userId, days, useCache)
                 .map(result -> {
