@@ -68,12 +68,14 @@ public class RefreshAhead {
     }
 
     /**
-     * Refreshes running at once in this instance. They share the reactive PostgreSQL pool (20
-     * connections) with misses: 8 leaves most of it to the requests somebody waits for, and still
-     * refreshes hundreds of values a second (one takes a few milliseconds). When they are all busy a
-     * due value waits for its next hit, still well before it expires.
+     * Refreshes running at once in this instance. A refresh holds a connection of the reactive
+     * PostgreSQL pool (20, shared with the misses somebody waits for) only for its aggregation, a few
+     * milliseconds of the ~30 ms it takes on a busy instance (its Redis round trips and its turns on
+     * the event loop): 16 keep about 3 connections busy. Measured (bench/refresh-ahead.sh, a slower
+     * host, the first refresh cycle after a cold start): 8 refreshed ~250 values a second and left
+     * 23-110 requests answered as a miss. When all are busy a due value waits for its next hit.
      */
-    static final int MAX_IN_FLIGHT = 8;
+    static final int MAX_IN_FLIGHT = 16;
     /**
      * What "read often" means: a value read at least once a second is refreshed before it expires,
      * as any hit in the last second of its TTL starts the refresh. It costs about read-interval / ttl

@@ -280,7 +280,7 @@ class RefreshAheadTest {
     }
 
     @Test
-    void atMostEightRefreshesRunAtOnce() {
+    void atMostSixteenRefreshesRunAtOnce() {
         List<CompletableFuture<byte[]>> aggregations = new ArrayList<>();
         for (int days = 1; days <= RefreshAhead.MAX_IN_FLIGHT + 1; days++) {
             CacheKey key = CacheKey.stats(7, days);
@@ -290,8 +290,8 @@ class RefreshAheadTest {
             aggregations.add(aggregation);
             assertTrue(answer(cache.get(key, held(aggregation))).info().hit());
         }
-        assertEquals(8, RefreshAhead.MAX_IN_FLIGHT);
-        assertEquals(2 * RefreshAhead.MAX_IN_FLIGHT + 1, loads.get(), "nine misses, eight refreshes");
+        assertEquals(16, RefreshAhead.MAX_IN_FLIGHT);
+        assertEquals(2 * RefreshAhead.MAX_IN_FLIGHT + 1, loads.get(), "seventeen misses, sixteen refreshes");
         assertEquals(1.0, refreshes(RefreshAhead.Result.DEFERRED));
         aggregations.forEach(aggregation -> aggregation.complete(NEW));
         assertEquals(RefreshAhead.MAX_IN_FLIGHT, refreshes(RefreshAhead.Result.REFRESHED));
